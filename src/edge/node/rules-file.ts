@@ -1,0 +1,48 @@
+import type { BlockRule } from '../../shared/rules/block-rule.js';
+import { readRulesFile } from '../../shared/rules/parse-rules-jsonl.js';
+import { EdgewardError } from '../../shared/errors.js';
+
+/**
+ * Loads a rules JSONL file for a node: all or nothing. A file with any bad line is refused as a whole (at start
+ * the edge does not start; on reload the old rules stay), since half a takedown list is a silent compliance gap.
+ */
+export async function loadRulesFile(path: string): Promise<readonly BlockRule[]> {
+  let result: Awaited<ReturnType<typeof readRulesFile>>;
+  try {
+    result = await readRulesFile(path);
+  } catch (e) {
+    if (e instanceof EdgewardError) throw e;
+    throw new EdgewardError('invalid_rules', `cannot read rules file ${path}: ${(e as Error).message}`, {
+      field: 'rules',
+      cause: e,
+    });
+  }
+  const errors = (result.errors as readonly unknown[]).map(describeRuleError);
+  if (errors.length > 0) {
+    throw new EdgewardError(
+      'invalid_rules',
+      `${path}: ${errors.length} invalid rule line(s):\n  ${errors.slice(0, 50).join('\n  ')}${errors.length > 50 ? `\n  ... and ${errors.length - 50} more` : ''}`,
+      {
+        field: 'rules',
+        details: { path, errors },
+      },
+    );
+  }
+  return result.rules;
+}
+
+/** The parser's errors name a line and a field; render them as "line 3: countries[0]: ..." whatever their exact shape. */
+export function describeRuleError(e: unknown): string {
+  if (typeof e === 'string') return e;
+  if (e && typeof e === 'object') {
+    const o = e as { line?: unknown; field?: unknown; message?: unknown; details?: { line?: unknown } };
+    const line = o.line ?? o.details?.line;
+    const msg = typeof o.message === 'string' ? o.message : JSON.stringify(e);
+    const parts: string[] = [];
+    if (line !== undefined && !msg.includes(`line ${String(line)}`)) parts.push(`line ${String(line)}`);
+    if (typeof o.field === 'string' && !msg.includes(o.field)) parts.push(o.field);
+    parts.push(msg);
+    return parts.join(': ');
+  }
+  return String(e);
+}

@@ -1,0 +1,96 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import fc from 'fast-check';
+import { pino } from 'pino';
+import { createAccessLog, type AccessRecord } from '../../../src/edge/proxy/access-log.js';
+
+function capture(opts: pino.LoggerOptions = {}) {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _e, cb) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  return { logger: pino({ level: 'info', base: { pid: 7, node: 'n1' }, ...opts }, stream), lines };
+}
+
+const record = fc.record({
+  method: fc.constantFrom('GET', 'HEAD', 'POST'),
+  host: fc.option(fc.string(), { nil: null }),
+  path: fc.string(),
+  status: fc.integer({ min: 100, max: 599 }),
+  cache: fc.constantFrom('hit', 'miss', 'blocked'),
+  cacheStatus: fc.string(),
+  bytes: fc.nat(),
+  originMs: fc.integer({ min: -1, max: 100000 }),
+  country: fc.option(fc.string({ minLength: 2, maxLength: 2 }), { nil: null }),
+  ms: fc.nat(),
+  error: fc.option(fc.string(), { nil: undefined }),
+});
+
+describe('access log lines', () => {
+  test('the fast line is exactly what pino itself would write (whatever the field contents)', async () => {
+    const fast = capture();
+    const slow = capture();
+    const log = createAccessLog(fast.logger);
+    fc.assert(
+      fc.property(record, (r) => {
+        const rec: AccessRecord = { ...r };
+        if (rec.error === undefined) delete rec.error;
+        log(rec);
+        slow.logger.info(rec, 'request');
+      }),
+      { numRuns: 200 },
+    );
+    log.flush();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(fast.lines.length, 200);
+    for (let i = 0; i < fast.lines.length; i++) {
+      const a = JSON.parse(fast.lines[i]!) as Record<string, unknown>;
+      const b = JSON.parse(slow.lines[i]!) as Record<string, unknown>;
+      delete a.time;
+      delete b.time;
+      assert.deepEqual(a, b);
+      assert.equal(Object.keys(a).join(), Object.keys(b).join());
+    }
+  });
+
+  test('respects the level, and falls back to logger.info for customised loggers', async () => {
+    const quiet = capture({ level: 'warn' });
+    const quietLog = createAccessLog(quiet.logger);
+    quietLog({
+      method: 'GET',
+      host: 'h',
+      path: '/',
+      status: 200,
+      cache: 'hit',
+      cacheStatus: 'x',
+      bytes: 1,
+      originMs: -1,
+      country: null,
+      ms: 0,
+    });
+    quietLog.flush();
+    const custom = capture({ messageKey: 'message', formatters: { level: (label) => ({ level: label }) } });
+    createAccessLog(custom.logger)({
+      method: 'GET',
+      host: 'h',
+      path: '/',
+      status: 200,
+      cache: 'hit',
+      cacheStatus: 'x',
+      bytes: 1,
+      originMs: -1,
+      country: null,
+      ms: 0,
+    });
+    await new Promise((r) => setImmediate(r));
+    assert.equal(quiet.lines.length, 0);
+    const line = JSON.parse(custom.lines[0]!) as Record<string, unknown>;
+    assert.equal(line.level, 'info');
+    assert.equal(line.message, 'request');
+    assert.equal(line.status, 200);
+  });
+});
