@@ -1,0 +1,271 @@
+/**
+ * `npm run bench [-- section ...]`: Edgeward's own benchmark. Sections: http, rules, purge, propagation
+ * (default: all). Every figure is printed next to a baseline measured in the same run.
+ *
+ * Settings (environment): BENCH_DURATION seconds per load run (8), BENCH_CONNECTIONS (32), BENCH_WORKERS
+ * processes for each server under test (1: the load generator needs the other core of this 2-core machine),
+ * BENCH_RULES (1000000), BENCH_PURGE_OBJECTS (1000000), BENCH_PROPAGATION_EDGES ("1,5,20"),
+ * BENCH_PROPAGATION_CHANGES (200).
+ */
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { hasWrk, runLoad, type LoadResult } from './load-generator.js';
+import { startEdge, startFixture, startNginx, type Launched } from './launch.js';
+import { benchRuleSet } from './rule-set.bench.js';
+import { benchPurgeByTag } from './purge.bench.js';
+import { benchPropagation } from './propagation.bench.js';
+
+const env = (name: string, fallback: number): number => {
+  const v = process.env[name];
+  const n = v === undefined ? fallback : Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got ${v}`);
+  return n;
+};
+
+const settings = {
+  duration: env('BENCH_DURATION', 8),
+  connections: env('BENCH_CONNECTIONS', 32),
+  workers: env('BENCH_WORKERS', 1),
+  rules: env('BENCH_RULES', 1_000_000),
+  purgeObjects: env('BENCH_PURGE_OBJECTS', 1_000_000),
+  propagationEdges: (process.env.BENCH_PROPAGATION_EDGES ?? '1,5,20').split(',').map(Number),
+  propagationChanges: env('BENCH_PROPAGATION_CHANGES', 200),
+};
+
+const sections = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const want = (s: string) => sections.length === 0 || sections.includes(s);
+const logDir = mkdtempSync(join(tmpdir(), 'edgeward-bench-logs-'));
+const results: Record<string, unknown> = { settings, startedAt: new Date().toISOString() };
+
+const fmt = (n: number, d = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const ratio = (a: number, b: number) => (b > 0 ? a / b : NaN);
+const mark = (ok: boolean) => (ok ? 'meets target' : 'MISSES target');
+
+function row(cells: string[], widths: number[]): string {
+  return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+}
+
+async function expectHeader(
+  url: string,
+  header: string,
+  pattern: RegExp,
+  headers: Record<string, string> = {},
+): Promise<void> {
+  const r = await request(url, { headers });
+  await r.body.dump();
+  const v = String(r.headers[header] ?? '');
+  if (!pattern.test(v))
+    throw new Error(`${url}: expected ${header} ~ ${pattern}, got "${v}" (status ${r.statusCode})`);
+}
+
+async function load(server: Launched, path: string, uniqueSuffixSize?: number): Promise<LoadResult> {
+  return runLoad({
+    url: `http://127.0.0.1:${server.port}${path}`,
+    connections: settings.connections,
+    durationSeconds: settings.duration,
+    ...(uniqueSuffixSize === undefined ? {} : { uniqueSuffixSize }),
+  });
+}
+
+async function httpSection(): Promise<void> {
+  console.log(
+    `\n== HTTP: cache HIT and MISS (${hasWrk() ? 'wrk' : 'autocannon'}, ${settings.connections} connections, ${settings.duration}s each, ${settings.workers} worker process(es) per server)`,
+  );
+  const origin = await startFixture('origin', logDir);
+  const servers: Launched[] = [];
+  try {
+    servers.push(await startFixture('bare', logDir));
+    servers.push(await startEdge(origin.port, { workers: settings.workers, logDir }));
+    const nginxInstalled = spawnSync('nginx', ['-v']).error === undefined;
+    if (nginxInstalled) servers.push(await startNginx(origin.port, settings.workers, logDir));
+    else
+      console.log('  nginx is not installed (apt-get install nginx wrk): the edge/nginx ratios are skipped');
+
+    const table: Record<string, Record<string, LoadResult>> = {};
+    const cases: { name: string; path: string; unique?: number }[] = [
+      { name: 'HIT 1 KiB', path: '/obj/1024' },
+      { name: 'HIT 64 KiB', path: '/obj/65536' },
+      { name: 'HIT 1 MiB', path: '/obj/1048576' },
+      { name: 'MISS 1 KiB', path: '/miss/', unique: 1024 },
+    ];
+    for (const c of cases) {
+      table[c.name] = {};
+      for (const s of servers) {
+        if (c.unique === undefined) {
+          // Warm the caches, and prove the edge really answers from its cache before measuring.
+          for (let i = 0; i < 3; i++)
+            await request(`http://127.0.0.1:${s.port}${c.path}`).then((r) => r.body.dump());
+          if (s.name === 'edge')
+            await expectHeader(`http://127.0.0.1:${s.port}${c.path}`, 'cache-status', /;\s*hit/);
+          if (s.name === 'nginx')
+            await expectHeader(`http://127.0.0.1:${s.port}${c.path}`, 'cache-status', /HIT/);
+        }
+        table[c.name]![s.name] = await load(s, c.path, c.unique);
+      }
+    }
+    const w = [12, 8, 12, 10, 10, 14, 14];
+    console.log(row(['case', 'server', 'req/s', 'p50 ms', 'p99 ms', 'edge/bare', 'edge/nginx'], w));
+    for (const [name, byServer] of Object.entries(table)) {
+      const edge = byServer.edge!;
+      for (const [server, r] of Object.entries(byServer)) {
+        const isEdge = server === 'edge';
+        console.log(
+          row(
+            [
+              name,
+              server,
+              fmt(r.requestsPerSecond),
+              fmt(r.p50Ms, 2),
+              fmt(r.p99Ms, 2),
+              isEdge ? fmt(ratio(edge.requestsPerSecond, byServer.bare!.requestsPerSecond), 2) : '',
+              isEdge && byServer.nginx
+                ? fmt(ratio(edge.requestsPerSecond, byServer.nginx.requestsPerSecond), 2)
+                : '',
+            ],
+            w,
+          ),
+        );
+        if (r.non2xx > 0)
+          console.log(`  warning: ${server} answered ${r.non2xx} non-2xx responses in "${name}"`);
+      }
+    }
+    const hit = table['HIT 1 KiB']!;
+    const vsBare = ratio(hit.edge!.requestsPerSecond, hit.bare!.requestsPerSecond);
+    console.log(`HIT 1 KiB edge/bare-node = ${fmt(vsBare, 2)} (target >= 0.80: ${mark(vsBare >= 0.8)})`);
+    if (hit.nginx) {
+      const vsNginx = ratio(hit.edge!.requestsPerSecond, hit.nginx.requestsPerSecond);
+      console.log(`HIT 1 KiB edge/nginx     = ${fmt(vsNginx, 2)} (target >= 0.60: ${mark(vsNginx >= 0.6)})`);
+    }
+    results.http = table;
+  } finally {
+    for (const s of servers) await s.stop();
+    await origin.stop();
+  }
+}
+
+/** Rules on the benchmark's own host, so every request really walks the exact, prefix and host tables. */
+async function writeRulesFile(n: number, host: string): Promise<string> {
+  const file = join(mkdtempSync(join(tmpdir(), 'edgeward-bench-rules-')), 'rules.jsonl');
+  const out = createWriteStream(file);
+  for (let i = 0; i < n; i++) {
+    const notice = `https://notices.example/n/${Math.floor(i / 1000)}`;
+    const countries = i % 5 === 0 ? '["JP","FR"]' : 'null';
+    const kind = i % 50 === 0 ? 'prefix' : i % 97 === 0 ? 'host' : 'exact';
+    const url =
+      kind === 'host'
+        ? `http://pirate-${i}.example/`
+        : kind === 'prefix'
+          ? `http://${host}/series/${i}/`
+          : `http://${host}/manga/${i}/chapter-${i % 300}.html`;
+    if (!out.write(`{"match":"${kind}","url":"${url}","countries":${countries},"notice":"${notice}"}\n`))
+      await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  return file;
+}
+
+const RULES_HOST = 'bench.edgeward.test';
+
+async function rulesSection(): Promise<void> {
+  console.log(
+    `\n== Rule check: HIT 1 KiB with ${fmt(settings.rules)} rules loaded vs none (same run, alternated A B A B)`,
+  );
+  const mem = await benchRuleSet({ rules: settings.rules });
+  console.log(
+    `rule set in memory: ${fmt(mem.bytesPerRule, 1)} bytes/rule (target < 40: ${mark(mem.bytesPerRule < 40)}), build ${fmt(mem.buildMs)} ms, lookup ${fmt(mem.lookupNsPerOp)} ns/op incl. normalization`,
+  );
+  const rulesFile = await writeRulesFile(settings.rules, RULES_HOST);
+  const origin = await startFixture('origin', logDir);
+  try {
+    const rps: { none: number[]; loaded: number[] } = { none: [], loaded: [] };
+    const headers = { host: RULES_HOST };
+    for (let round = 0; round < 2; round++) {
+      for (const variant of ['none', 'loaded'] as const) {
+        const edge = await startEdge(origin.port, {
+          workers: settings.workers,
+          logDir,
+          ...(variant === 'loaded' ? { rulesFile } : {}),
+        });
+        try {
+          const base = `http://127.0.0.1:${edge.port}`;
+          if (variant === 'loaded') await expectStatus(`${base}/manga/1/chapter-1.html`, 451, headers);
+          for (let i = 0; i < 3; i++)
+            await request(`${base}/obj/1024`, { headers }).then((r) => r.body.dump());
+          await expectHeader(`${base}/obj/1024`, 'cache-status', /;\s*hit/, headers);
+          const r = await runLoad({
+            url: `${base}/obj/1024`,
+            connections: settings.connections,
+            durationSeconds: settings.duration,
+            host: RULES_HOST,
+          });
+          rps[variant].push(r.requestsPerSecond);
+          console.log(
+            `  round ${round + 1} ${variant === 'none' ? 'no rules       ' : `${fmt(settings.rules)} rules`}: ${fmt(r.requestsPerSecond)} req/s, p99 ${fmt(r.p99Ms, 2)} ms`,
+          );
+        } finally {
+          await edge.stop();
+        }
+      }
+    }
+    const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+    const cost = 1 - mean(rps.loaded) / mean(rps.none);
+    console.log(
+      `rule check cost on HIT throughput: ${fmt(cost * 100, 2)} % (target < 3 %: ${mark(cost < 0.03)})`,
+    );
+    results.rules = { memory: mem, rps, costPercent: cost * 100 };
+  } finally {
+    await origin.stop();
+  }
+}
+
+async function expectStatus(
+  url: string,
+  status: number,
+  headers: Record<string, string> = {},
+): Promise<void> {
+  const r = await request(url, { headers });
+  await r.body.dump();
+  if (r.statusCode !== status) throw new Error(`${url}: expected ${status}, got ${r.statusCode}`);
+}
+
+async function purgeSection(): Promise<void> {
+  console.log(`\n== Purge by tag among ${fmt(settings.purgeObjects)} cached objects`);
+  const r = await benchPurgeByTag({ objects: settings.purgeObjects });
+  console.log(
+    `populate ${fmt(r.populateMs)} ms; purge small tag: ${fmt(r.smallTagMs, 2)} ms (${fmt(r.matchedSmall)} objects); purge large tag: ${fmt(r.largeTagMs, 2)} ms (${fmt(r.matchedLarge)} objects)`,
+  );
+  const worst = Math.max(r.smallTagMs, r.largeTagMs);
+  console.log(`purge by tag, worst case: ${fmt(worst, 2)} ms (target < 100 ms: ${mark(worst < 100)})`);
+  results.purge = r;
+}
+
+async function propagationSection(): Promise<void> {
+  console.log(
+    `\n== Block rule committed on the control plane -> enforced on every edge (${settings.propagationChanges} changes)`,
+  );
+  const out: unknown[] = [];
+  for (const edges of settings.propagationEdges) {
+    const r = await benchPropagation({ edges, changes: settings.propagationChanges });
+    console.log(
+      `${String(edges).padStart(3)} edge(s): p50 ${fmt(r.p50Ms, 1)} ms, p99 ${fmt(r.p99Ms, 1)} ms, max ${fmt(r.maxMs, 1)} ms${edges === 20 ? ` (target p99 < 250 ms: ${mark(r.p99Ms < 250)})` : ''}`,
+    );
+    out.push(r);
+  }
+  results.propagation = out;
+}
+
+if (want('http')) await httpSection();
+if (want('rules')) await rulesSection();
+if (want('purge')) await purgeSection();
+if (want('propagation')) await propagationSection();
+
+mkdirSync('bench/results', { recursive: true });
+const file = join('bench/results', `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+writeFileSync(file, JSON.stringify(results, null, 2));
+console.log(`\nfigures saved to ${file}`);
