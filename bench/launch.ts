@@ -3,7 +3,7 @@
  * port found free on 127.0.0.1; readiness is checked over HTTP, not by reading a server's log format.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,23 +62,27 @@ function stopper(child: ChildProcess): () => Promise<void> {
     });
 }
 
+/**
+ * Output goes straight to a file in logDir, as nginx writes its access log to a file: piping it through this
+ * process would spend the load generator's CPU on the edge's access log.
+ */
 function spawnLogged(name: string, cmd: string, args: string[], logDir: string): ChildProcess {
-  const child = spawn(cmd, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  const chunks: Buffer[] = [];
-  // Keep only the tail of the output: enough to explain a failed start, never a growing buffer under load.
-  const keep = (d: Buffer) => {
-    chunks.push(d);
-    if (chunks.length > 50) chunks.shift();
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  const file = join(logDir, `${name}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.log`);
+  const fd = openSync(file, 'a');
+  const child = spawn(cmd, args, { cwd: repoRoot, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
   child.on('exit', (code, signal) => {
     if (code !== 0 && code !== null && signal === null) {
-      writeFileSync(join(logDir, `${name}.log`), Buffer.concat(chunks));
-      console.error(`  ${name} exited with ${code}; its last output is in ${join(logDir, `${name}.log`)}`);
+      console.error(`  ${name} exited with ${code}; its output is in ${file}:`);
+      console.error(tailOf(file));
     }
   });
   return child;
+}
+
+function tailOf(file: string): string {
+  const text = readFileSync(file, 'utf8');
+  return text.slice(-4000);
 }
 
 export async function startFixture(role: 'origin' | 'bare', logDir: string): Promise<Launched> {
@@ -127,6 +131,8 @@ export async function startEdge(
 export async function startNginx(originPort: number, workers: number, logDir: string): Promise<Launched> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'edgeward-bench-nginx-'));
+  // Started as root, nginx's workers run as nobody: they must be able to enter the (0700) temporary directory.
+  chmodSync(dir, 0o755);
   for (const d of ['cache', 'body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, d));
   const conf = join(dir, 'nginx.conf');
   writeFileSync(

@@ -64,18 +64,21 @@ export function createAccessLog(logger: Logger): AccessLog {
     (l[s.hooksSym] as { logMethod?: unknown }).logMethod === undefined &&
     logger.levels.values.info === 30;
   if (!defaultShape) return slow;
-  // Lines are written in batches: with a synchronous destination (pino's default) one write per request costs
-  // more than the response itself.
-  let pending = '';
+  // Lines are encoded into one buffer and written in batches: with a synchronous destination (pino's default) one
+  // write per request costs more than the response itself, and appending lines to one growing string left V8
+  // thousands of pieces to flatten at every write.
+  const buf = Buffer.allocUnsafeSlow(MAX_PENDING);
+  let used = 0;
   let timer: NodeJS.Timeout | null = null;
   const flush = () => {
     if (timer !== null) {
       clearTimeout(timer);
       timer = null;
     }
-    const out = pending;
-    pending = '';
-    if (out) stream.write(out);
+    if (used === 0) return;
+    const text = buf.toString('utf8', 0, used);
+    used = 0;
+    stream.write(text);
   };
   live.add(flush);
   if (!exitHook) {
@@ -86,14 +89,23 @@ export function createAccessLog(logger: Logger): AccessLog {
   }
   const log = (r: AccessRecord): void => {
     if (!logger.isLevelEnabled('info')) return;
+    escaped = false;
     const line =
       `{"level":30${time()}${chindings},"method":${str(r.method)},"host":${r.host === null ? 'null' : str(r.host)}` +
       `,"path":${str(r.path)},"status":${r.status},"cache":${str(r.cache)},"cacheStatus":${str(r.cacheStatus)}` +
       `,"bytes":${r.bytes},"originMs":${r.originMs},"country":${r.country === null ? 'null' : str(r.country)}` +
       `,"ms":${r.ms}${r.error === undefined ? '' : `,"error":${str(r.error)}`},"msg":"request"}\n`;
-    pending += line;
-    if (pending.length >= MAX_PENDING) flush();
-    else if (timer === null) {
+    // Every field that str() did not escape is printable ASCII, one byte a character.
+    const ascii = !escaped;
+    if (used + (ascii ? line.length : 3 * line.length) > MAX_PENDING) {
+      flush();
+      if ((ascii ? line.length : 3 * line.length) > MAX_PENDING) {
+        stream.write(line);
+        return;
+      }
+    }
+    used += buf.write(line, used, ascii ? 'latin1' : 'utf8');
+    if (timer === null) {
       timer = setTimeout(flush, FLUSH_MS);
       timer.unref();
     }
@@ -101,11 +113,17 @@ export function createAccessLog(logger: Logger): AccessLog {
   return Object.assign(log, { flush });
 }
 
+/** Set by str() when a string needed JSON.stringify (it may then hold non-ASCII characters). */
+let escaped = false;
+
 /** A JSON string literal; the common case (nothing to escape) without JSON.stringify's allocation. */
 function str(s: string): string {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 32 || c === 34 || c === 92 || c > 126) return JSON.stringify(s);
+    if (c < 32 || c === 34 || c === 92 || c > 126) {
+      escaped = true;
+      return JSON.stringify(s);
+    }
   }
   return `"${s}"`;
 }

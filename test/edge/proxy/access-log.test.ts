@@ -19,7 +19,7 @@ function capture(opts: pino.LoggerOptions = {}) {
 const record = fc.record({
   method: fc.constantFrom('GET', 'HEAD', 'POST'),
   host: fc.option(fc.string(), { nil: null }),
-  path: fc.string(),
+  path: fc.string({ unit: 'binary' }),
   status: fc.integer({ min: 100, max: 599 }),
   cache: fc.constantFrom('hit', 'miss', 'blocked'),
   cacheStatus: fc.string(),
@@ -27,7 +27,7 @@ const record = fc.record({
   originMs: fc.integer({ min: -1, max: 100000 }),
   country: fc.option(fc.string({ minLength: 2, maxLength: 2 }), { nil: null }),
   ms: fc.nat(),
-  error: fc.option(fc.string(), { nil: undefined }),
+  error: fc.option(fc.string({ unit: 'grapheme' }), { nil: undefined }),
 });
 
 describe('access log lines', () => {
@@ -92,5 +92,36 @@ describe('access log lines', () => {
     assert.equal(line.level, 'info');
     assert.equal(line.message, 'request');
     assert.equal(line.status, 200);
+  });
+
+  test('lines stay whole and in order across batches, a line longer than the batch buffer included', async () => {
+    const c = capture();
+    const log = createAccessLog(c.logger);
+    const base: AccessRecord = {
+      method: 'GET',
+      host: 'h',
+      path: '/',
+      status: 200,
+      cache: 'hit',
+      cacheStatus: 'x',
+      bytes: 1,
+      originMs: -1,
+      country: null,
+      ms: 0,
+    };
+    const paths = [
+      ...Array.from({ length: 700 }, (_, i) => `/p/${i}/${'é'.repeat(i % 50)}`),
+      `/long/${'x'.repeat(200_000)}`,
+      '/after-the-long-one',
+      `/long-unicode/${'漫'.repeat(30_000)}`,
+      '/last',
+    ];
+    for (const path of paths) log({ ...base, path });
+    log.flush();
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(
+      c.lines.map((l) => (JSON.parse(l) as { path: string }).path),
+      paths,
+    );
   });
 });
