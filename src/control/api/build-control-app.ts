@@ -69,6 +69,19 @@ export async function buildControlApp(opts: ControlAppOptions): Promise<ControlA
 
   installHttpMetrics(app, registry);
   await app.register(fastifyCookie);
+  // Public routes get the public rate limit. This hook must run before the rate-limit plugin's own onRoute hook,
+  // which reads route.config.rateLimit once, when the route is added.
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const method = methods[0] === 'HEAD' ? 'GET' : String(methods[0]);
+    const routeConfig = (route.config ?? {}) as Record<string, unknown>;
+    if (routeAccess(method, route.url)?.allow === 'public' && routeConfig.rateLimit === undefined) {
+      route.config = {
+        ...routeConfig,
+        rateLimit: { max: config.rateLimits.publicPerMinute, timeWindow: 60_000 },
+      } as typeof route.config;
+    }
+  });
   await app.register(fastifyRateLimit, {
     global: false,
     // After body parsing, so the login limit can key on the email.
@@ -124,13 +137,7 @@ export async function buildControlApp(opts: ControlAppOptions): Promise<ControlA
           `route ${method} ${route.url} is not in ROUTE_TABLE (src/control/api/route-table.ts)`,
         );
       const routeConfig = (route.config ?? {}) as Record<string, unknown>;
-      route.config = {
-        ...routeConfig,
-        access,
-        ...(access.allow === 'public' && routeConfig.rateLimit === undefined
-          ? { rateLimit: { max: config.rateLimits.publicPerMinute, timeWindow: 60_000 } }
-          : {}),
-      } as typeof route.config;
+      route.config = { ...routeConfig, access } as typeof route.config;
     });
     // Before validation: an unauthenticated or unauthorized caller learns nothing from schema errors.
     api.addHook('preValidation', accessHook(deps.db));

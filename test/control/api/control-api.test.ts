@@ -253,3 +253,20 @@ describe('control plane behind https', () => {
     }
   });
 });
+
+describe('control plane public endpoints', () => {
+  test('are rate limited per client address, with an error code and Retry-After', async () => {
+    const cp = await startTestControlPlane({ rateLimits: { publicPerMinute: 5 } });
+    try {
+      const c = new ApiClient(cp.url);
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) statuses.push((await c.call('GET', '/openapi.json')).status);
+      assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429]);
+      const limited = await c.call('GET', '/openapi.json');
+      assert.equal(limited.body.error.code, 'rate_limited');
+      assert.ok(Number(limited.headers.get('retry-after')) > 0);
+    } finally {
+      await cp.stop();
+    }
+  });
+});
