@@ -99,13 +99,13 @@ export function createAdminServer(o: AdminServerOptions): AdminServer {
         logger.warn({ err: e }, 'healthz: a worker did not answer');
         return [];
       });
-      const snap = node.snapshot();
+      const summary = node.summary();
       const healthy = up === node.workersExpected;
       send(res, healthy ? 200 : 503, {
         status: healthy ? 'ok' : 'degraded',
         workers: { up, expected: node.workersExpected, pids: stats.map((s) => s.pid) },
-        rules: { loaded: snap.rules.length, perWorker: stats.map((s) => s.rules) },
-        config: { version: snap.version, zones: snap.zones.length },
+        rules: { loaded: summary.rules, perWorker: stats.map((s) => s.rules) },
+        config: { version: summary.version, zones: summary.zones },
         cache: { objects: stats.reduce((n, s) => n + s.objects, 0) },
         ...o.describe(),
       });

@@ -19,6 +19,7 @@ import {
   type WorkerToPrimary,
 } from './node-messages.js';
 import { startWorkerRuntime, type WorkerRuntime } from './worker-runtime.js';
+import { compileRulesFile, loadRulesFile } from './rules-file.js';
 
 /**
  * An edge node: the serving processes of one machine behind one listen address, driven as one. With workers=1
@@ -31,23 +32,36 @@ export interface EdgeNode extends ConfigTarget {
   readonly workersExpected: number;
   workersUp(): number;
   setRules(rules: readonly BlockRule[]): Promise<void>;
+  /**
+   * Replaces the rules with those of a rules file, all or nothing (a bad file throws invalid_rules and the rules
+   * in force stay); resolves to the number of rules loaded.
+   */
+  loadRules(path: string): Promise<number>;
   /** Sum of objects matched in every worker's cache. */
   purge(p: PurgeRequest): Promise<number>;
   replaceState(snapshot: EdgeSnapshot, opts: { gap: boolean }): Promise<void>;
   applyChange(change: ConfigChange): Promise<void>;
   /** Per-worker stats (rules, version, objects). */
   stats(): Promise<WorkerStats[]>;
-  /** The configuration the node serves (zones, rules, version), as a snapshot. */
-  snapshot(): EdgeSnapshot;
+  /** What the node serves: config version, zones, rules. */
+  summary(): NodeSummary;
   metrics(): Promise<{ contentType: string; text: string }>;
   /** Graceful: every worker drains in-flight requests, then the node is gone. */
   close(): Promise<void>;
 }
 
+export interface NodeSummary {
+  readonly version: number;
+  readonly zones: number;
+  readonly rules: number;
+}
+
 export interface EdgeNodeOptions {
   config: EdgeConfig;
-  /** Initial configuration (zones from the config file, rules from the rules file, or a control-plane snapshot). */
+  /** Initial configuration (zones from the config file, or a control-plane snapshot). */
   snapshot: EdgeSnapshot;
+  /** Initial rules from this rules file instead of snapshot.rules (compiled before the node serves anything). */
+  rulesFile?: string;
   logger: Logger;
   /** Overrides config.workers; 1 = in-process. */
   workers?: number;
@@ -58,29 +72,48 @@ export async function startEdgeNode(o: EdgeNodeOptions): Promise<EdgeNode> {
   return workers <= 1 ? startInProcessNode(o) : startClusterNode(o, workers);
 }
 
-/** The primary's copy of the configuration: what a (re)started worker is initialised with. */
+/**
+ * The node's own copy of the configuration. A cluster primary keeps the rules themselves: they are what a
+ * (re)started worker is initialised with. In-process, the one serving runtime has them compiled and nothing is ever
+ * replayed, so only their number is kept (a million rule objects would cost hundreds of megabytes of heap).
+ */
 class NodeModel {
   /** Bumped on every change: tells whether a worker initialised from an older snapshot needs the current one. */
   generation = 0;
   zones = new Map<string, ZoneConfig>();
-  rules: BlockRule[];
+  rules: BlockRule[] = [];
+  ruleCount: number;
   version: number;
-  constructor(s: EdgeSnapshot) {
+  constructor(
+    s: EdgeSnapshot,
+    private readonly keepRules: boolean,
+  ) {
     for (const z of s.zones) this.zones.set(z.id, z);
-    this.rules = [...s.rules];
+    if (keepRules) this.rules = [...s.rules];
+    this.ruleCount = s.rules.length;
     this.version = s.version;
   }
   snapshot(): EdgeSnapshot {
+    if (!this.keepRules) throw new Error('NodeModel: this model keeps no rules to replay');
     return { version: this.version, zones: [...this.zones.values()], rules: this.rules };
   }
+  summary(): NodeSummary {
+    return { version: this.version, zones: this.zones.size, rules: this.ruleCount };
+  }
   setRules(rules: readonly BlockRule[]): void {
-    this.rules = [...rules];
+    this.setRuleCount(rules.length);
+    if (this.keepRules) this.rules = [...rules];
+  }
+  /** Rules replaced by a compiled set (in-process only). */
+  setRuleCount(n: number): void {
+    this.ruleCount = n;
     this.generation++;
   }
   replace(s: EdgeSnapshot): void {
     this.generation++;
     this.zones = new Map(s.zones.map((z) => [z.id, z]));
-    this.rules = [...s.rules];
+    if (this.keepRules) this.rules = [...s.rules];
+    this.ruleCount = s.rules.length;
     this.version = s.version;
   }
   apply(c: ConfigChange): void {
@@ -93,12 +126,16 @@ class NodeModel {
         this.zones.delete(c.zoneId);
         break;
       case 'rule.add':
-        this.rules.push(c.rule);
+        if (this.keepRules) this.rules.push(c.rule);
+        this.ruleCount++;
         break;
       case 'rule.remove':
-        this.rules = this.rules.filter(
-          (r) => !(r.id === c.rule.id && r.match === c.rule.match && r.url === c.rule.url),
-        );
+        if (this.keepRules) {
+          this.rules = this.rules.filter(
+            (r) => !(r.id === c.rule.id && r.match === c.rule.match && r.url === c.rule.url),
+          );
+          this.ruleCount = this.rules.length;
+        } else this.ruleCount = Math.max(0, this.ruleCount - 1);
         break;
       case 'purge':
         break;
@@ -109,12 +146,16 @@ class NodeModel {
 
 async function startInProcessNode(o: EdgeNodeOptions): Promise<EdgeNode> {
   const registry = new Registry();
-  const model = new NodeModel(o.snapshot);
+  const model = new NodeModel(o.snapshot, false);
+  // Compiled before the runtime listens: no request is ever served without the rules.
+  const compiled = o.rulesFile === undefined ? undefined : await compileRulesFile(o.rulesFile);
+  if (compiled) model.setRuleCount(compiled.count);
   const rt: WorkerRuntime = await startWorkerRuntime({
     config: o.config,
     index: 0,
     workers: 1,
     snapshot: o.snapshot,
+    ...(compiled ? { ruleSet: compiled } : {}),
     logger: o.logger,
     registry,
   });
@@ -135,6 +176,12 @@ async function startInProcessNode(o: EdgeNodeOptions): Promise<EdgeNode> {
       model.setRules(rules);
       rt.setRules(rules);
     },
+    loadRules: async (path) => {
+      const { set, count } = await compileRulesFile(path);
+      model.setRuleCount(count);
+      rt.setRuleSet(set, count);
+      return count;
+    },
     purge: async (p) => rt.purge(p),
     replaceState: async (s, { gap }) => {
       model.replace(s);
@@ -145,7 +192,7 @@ async function startInProcessNode(o: EdgeNodeOptions): Promise<EdgeNode> {
       rt.applyChange(c);
     },
     stats: async () => [rt.stats()],
-    snapshot: () => model.snapshot(),
+    summary: () => model.summary(),
     metrics: async () => ({ contentType: registry.contentType, text: await registry.metrics() }),
     close: () => (closed ??= rt.close()),
   };
@@ -170,7 +217,10 @@ const LOST_WORKER = new Set(['worker_exited', 'worker_timeout']);
 
 async function startClusterNode(o: EdgeNodeOptions, workers: number): Promise<EdgeNode> {
   const { logger } = o;
-  const model = new NodeModel(o.snapshot);
+  const model = new NodeModel(
+    o.rulesFile === undefined ? o.snapshot : { ...o.snapshot, rules: await loadRulesFile(o.rulesFile) },
+    true,
+  );
   cluster.setupPrimary({
     exec: fileURLToPath(new URL('./cluster-worker-main.js', import.meta.url)),
     args: [],
@@ -410,6 +460,12 @@ async function startClusterNode(o: EdgeNodeOptions, workers: number): Promise<Ed
       model.setRules(rules);
       await broadcast<'set-rules'>({ op: 'set-rules', rules });
     },
+    loadRules: async (path) => {
+      const rules = await loadRulesFile(path);
+      model.setRules(rules);
+      await broadcast<'set-rules'>({ op: 'set-rules', rules });
+      return rules.length;
+    },
     purge: async (p) => {
       recordMissed(p);
       const targets = slots.filter((sl) => sl.ready && sl.worker);
@@ -443,7 +499,7 @@ async function startClusterNode(o: EdgeNodeOptions, workers: number): Promise<Ed
       (await Promise.allSettled(live().map((w) => request<'stats'>(w, { op: 'stats' }))))
         .filter((r): r is PromiseFulfilledResult<WorkerStats> => r.status === 'fulfilled')
         .map((r) => r.value),
-    snapshot: () => model.snapshot(),
+    summary: () => model.summary(),
     metrics: async () => {
       const [workersText, primaryText] = await Promise.all([
         aggregator.clusterMetrics(),

@@ -1,15 +1,39 @@
 import type { BlockRule } from '../../shared/rules/block-rule.js';
 import { readRulesFile } from '../../shared/rules/parse-rules-jsonl.js';
 import { EdgewardError } from '../../shared/errors.js';
+import { RuleSet } from '../../shared/rules/rule-set.js';
 
 /**
  * Loads a rules JSONL file for a node: all or nothing. A file with any bad line is refused as a whole (at start
  * the edge does not start; on reload the old rules stay), since half a takedown list is a silent compliance gap.
  */
 export async function loadRulesFile(path: string): Promise<readonly BlockRule[]> {
+  return (await readChecked(path)).rules;
+}
+
+/**
+ * Compiles a rules file straight into a rule set, rule by rule, all or nothing like loadRulesFile. The parsed
+ * rules are never held together: a million of them would grow the heap by hundreds of megabytes, and a large heap
+ * slows every later garbage collection of the serving process.
+ */
+export async function compileRulesFile(path: string): Promise<{ set: RuleSet; count: number }> {
+  const set = new RuleSet();
+  let count = 0;
+  await readChecked(path, (rule) => {
+    set.add(rule);
+    count++;
+  });
+  set.trim();
+  return { set, count };
+}
+
+async function readChecked(
+  path: string,
+  onRule?: (rule: BlockRule) => void,
+): Promise<Awaited<ReturnType<typeof readRulesFile>>> {
   let result: Awaited<ReturnType<typeof readRulesFile>>;
   try {
-    result = await readRulesFile(path);
+    result = await readRulesFile(path, onRule);
   } catch (e) {
     if (e instanceof EdgewardError) throw e;
     throw new EdgewardError('invalid_rules', `cannot read rules file ${path}: ${(e as Error).message}`, {
@@ -28,7 +52,7 @@ export async function loadRulesFile(path: string): Promise<readonly BlockRule[]>
       },
     );
   }
-  return result.rules;
+  return result;
 }
 
 /** The parser's errors name a line and a field; render them as "line 3: countries[0]: ..." whatever their exact shape. */

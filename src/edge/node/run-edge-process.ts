@@ -1,13 +1,11 @@
 import { pino, type Logger } from 'pino';
 import type { EdgeSnapshot } from '../../shared/config/config-change.js';
-import type { BlockRule } from '../../shared/rules/block-rule.js';
 import { EdgewardError } from '../../shared/errors.js';
 import { createAdminServer, type AdminServer, type RulesReloadResult } from '../admin/admin-server.js';
 import { generateAdminToken } from '../admin/admin-token.js';
 import { PROXY_ZONE_ID, type EdgeConfig } from '../config/edge-config.js';
 import { formatHostPort } from '../config/host-port.js';
 import { startEdgeNode, type EdgeNode } from './edge-node.js';
-import { loadRulesFile } from './rules-file.js';
 
 /**
  * A running edge process: rules loaded and validated before anything listens (a bad file refuses to start), the
@@ -41,10 +39,13 @@ export async function runEdgeProcess(o: RunEdgeOptions): Promise<EdgeProcess> {
   const logger =
     o.logger ?? pino({ level: config.logLevel, base: { pid: process.pid, node: config.nodeName } });
   const announce = o.announce ?? ((line: string) => process.stderr.write(`edgeward: ${line}\n`));
-  let rules: readonly BlockRule[] = [];
-  if (o.snapshot === undefined && config.rules !== null) rules = await loadRulesFile(config.rules);
-  const snapshot: EdgeSnapshot = o.snapshot ?? { version: 0, zones: config.zones, rules };
-  const node = await startEdgeNode({ config, snapshot, logger });
+  const snapshot: EdgeSnapshot = o.snapshot ?? { version: 0, zones: config.zones, rules: [] };
+  const node = await startEdgeNode({
+    config,
+    snapshot,
+    logger,
+    ...(o.snapshot === undefined && config.rules !== null ? { rulesFile: config.rules } : {}),
+  });
   let rulesVersion = 1;
   let lastReload: { at: string; ok: boolean; errors?: readonly string[] } | null = null;
 
@@ -62,9 +63,9 @@ export async function runEdgeProcess(o: RunEdgeOptions): Promise<EdgeProcess> {
           },
         };
       }
-      let next: readonly BlockRule[];
+      let loaded: number;
       try {
-        next = await loadRulesFile(config.rules);
+        loaded = await node.loadRules(config.rules);
       } catch (e) {
         const err = e instanceof EdgewardError ? e : new EdgewardError('invalid_rules', String(e));
         const errors = (err.details.errors as string[] | undefined) ?? [err.message];
@@ -79,11 +80,10 @@ export async function runEdgeProcess(o: RunEdgeOptions): Promise<EdgeProcess> {
           error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) },
         };
       }
-      await node.setRules(next);
       rulesVersion++;
       lastReload = { at: new Date().toISOString(), ok: true };
-      logger.info({ rules: next.length, path: config.rules }, 'rules reloaded');
-      return { ok: true, rules: next.length };
+      logger.info({ rules: loaded, path: config.rules }, 'rules reloaded');
+      return { ok: true, rules: loaded };
     };
     const p = reloadChain.then(run, run);
     reloadChain = p.catch(() => undefined);

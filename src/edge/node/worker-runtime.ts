@@ -26,6 +26,8 @@ export interface WorkerRuntime {
   readonly edge: EdgeServer;
   readonly store: CacheStore;
   setRules(rules: readonly BlockRule[]): number;
+  /** Swaps in an already compiled set (a rules file compiled rule by rule). */
+  setRuleSet(set: RuleSet, count: number): number;
   replaceState(snapshot: EdgeSnapshot, gap: boolean): void;
   applyChange(change: ConfigChange): void;
   purge(p: PurgeRequest): number;
@@ -42,6 +44,8 @@ export async function startWorkerRuntime(o: {
   index: number;
   workers: number;
   snapshot: EdgeSnapshot;
+  /** Rules compiled already, used instead of snapshot.rules. */
+  ruleSet?: { set: RuleSet; count: number };
   logger: Logger;
   registry: Registry;
   /** Purges that happened while this worker was down (its disk cache missed them); 'all' = drop every zone. */
@@ -50,10 +54,10 @@ export async function startWorkerRuntime(o: {
   const { config, logger } = o;
   const geo = await openCountryLookup(config.geoip);
   const isTrustedProxy = parseTrustedProxies(config.trustProxy);
-  let ruleCount = o.snapshot.rules.length;
+  let ruleCount = o.ruleSet?.count ?? o.snapshot.rules.length;
   const state = new EdgeState({
     zones: o.snapshot.zones,
-    rules: RuleSet.from(o.snapshot.rules),
+    rules: o.ruleSet?.set ?? RuleSet.from(o.snapshot.rules),
     version: o.snapshot.version,
   });
   const store = await openTieredCacheStore({
@@ -151,6 +155,12 @@ export async function startWorkerRuntime(o: {
       // Compiled first, then swapped by reference: a request in flight finishes on the old set.
       state.rules = RuleSet.from(rules);
       ruleCount = rules.length;
+      logger.info({ rules: ruleCount }, 'block rules replaced');
+      return ruleCount;
+    },
+    setRuleSet(set, count) {
+      state.rules = set;
+      ruleCount = count;
       logger.info({ rules: ruleCount }, 'block rules replaced');
       return ruleCount;
     },

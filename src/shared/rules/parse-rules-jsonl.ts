@@ -17,6 +17,9 @@ export class RulesParser {
   readonly errors: EdgewardError[] = [];
   private lineNo = 0;
 
+  /** With `onRule`, each good rule goes there instead of into `rules` (a million rules need not all be held). */
+  constructor(private readonly onRule?: (rule: BlockRule) => void) {}
+
   line(text: string): void {
     this.lineNo++;
     const t = text.trim();
@@ -34,8 +37,10 @@ export class RulesParser {
       return;
     }
     const r = parseRule(value, this.lineNo, where);
-    if (r.rule) this.rules.push(r.rule);
-    else this.errors.push(...r.errors);
+    if (r.rule) {
+      if (this.onRule) this.onRule(r.rule);
+      else this.rules.push(r.rule);
+    } else this.errors.push(...r.errors);
   }
 }
 

@@ -144,6 +144,18 @@ export class RuleSet {
     return set;
   }
 
+  /** Gives back the spare room left by growth (after building a set rule by rule). */
+  trim(): void {
+    if (this.rowCount - this.live > 0) this.compact();
+    const n = this.rowCount;
+    if (this.kinds.length === n) return;
+    this.his = this.his.slice(0, n);
+    this.ids = this.ids.slice(0, n);
+    this.kinds = this.kinds.slice(0, n);
+    this.metaIndex = this.metaIndex.slice(0, n);
+    this.countryIndex = this.countryIndex.slice(0, n);
+  }
+
   get size(): number {
     return this.live;
   }

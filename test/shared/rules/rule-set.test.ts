@@ -193,20 +193,27 @@ test('property: the compiled set agrees with a naive matcher, through adds and r
       urlArb,
       fc.constantFrom(null, 'JP', 'US'),
       fc.nat(),
-      (specs, removals, [h, p, q], country, idSeed) => {
+      fc.boolean(),
+      (specs, removals, [h, p, q], country, idSeed, grown) => {
         // Ids in a scrambled order, so "lowest id wins" is not "first added wins".
         let rules: BlockRule[] = specs.map((s, i) => ({
           id: ((i + 1) * 7919 + idSeed) % 100003,
           notice: `https://n.example/${i}`,
           ...s,
         }));
-        const set = RuleSet.from(rules);
+        // Built at once, or rule by rule from the smallest capacity and trimmed (how a rules file is compiled).
+        const set = grown ? new RuleSet() : RuleSet.from(rules);
+        if (grown) {
+          for (const r of rules) set.add(r);
+          set.trim();
+        }
         for (const idx of removals) {
           const victim = rules[idx];
           if (!victim) continue;
           assert.equal(set.remove(victim), true);
           rules = rules.filter((r) => r !== victim);
         }
+        if (grown) set.trim();
         assert.equal(set.size, rules.length);
         const url = `http://${h}${p}${q}`;
         assert.equal(
