@@ -144,11 +144,11 @@ export class RuleSet {
     return set;
   }
 
-  /** Gives back the spare room left by growth (after building a set rule by rule). */
+  /** Gives back the spare room left by growth or a generous capacity, when it is more than an eighth. */
   trim(): void {
     if (this.rowCount - this.live > 0) this.compact();
     const n = this.rowCount;
-    if (this.kinds.length === n) return;
+    if (this.kinds.length - n <= this.kinds.length / 8) return;
     this.his = this.his.slice(0, n);
     this.ids = this.ids.slice(0, n);
     this.kinds = this.kinds.slice(0, n);
