@@ -3,12 +3,12 @@
  * port found free on 127.0.0.1; readiness is checked over HTTP, not by reading a server's log format.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+import { benchTempDir } from './temp-dirs.js';
 
 export interface Launched {
   readonly name: string;
@@ -103,7 +103,7 @@ export async function startEdge(
 ): Promise<Launched> {
   const port = await freePort();
   const adminPort = await freePort();
-  const cacheDir = mkdtempSync(join(tmpdir(), 'edgeward-bench-cache-'));
+  const cacheDir = benchTempDir('cache');
   const args = [
     join(repoRoot, 'bin/edgeward.js'),
     'proxy',
@@ -130,7 +130,7 @@ export async function startEdge(
 
 export async function startNginx(originPort: number, workers: number, logDir: string): Promise<Launched> {
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'edgeward-bench-nginx-'));
+  const dir = benchTempDir('nginx');
   // Started as root, nginx's workers run as nobody: they must be able to enter the (0700) temporary directory.
   chmodSync(dir, 0o755);
   for (const d of ['cache', 'body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, d));

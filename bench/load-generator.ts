@@ -3,9 +3,9 @@
  * client, is what we measure), else autocannon. Same settings for every server under test.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { benchTempDir } from './temp-dirs.js';
 
 export interface LoadResult {
   readonly requestsPerSecond: number;
@@ -56,7 +56,7 @@ async function runWrk(o: LoadOptions): Promise<LoadResult> {
   const args = ['-t1', `-c${o.connections}`, `-d${o.durationSeconds}s`, '--latency'];
   if (o.host) args.push('-H', `Host: ${o.host}`);
   if (o.uniqueSuffixSize !== undefined) {
-    const dir = mkdtempSync(join(tmpdir(), 'edgeward-wrk-'));
+    const dir = benchTempDir('wrk');
     const script = join(dir, 'unique.lua');
     // A per-connection counter plus a random run id keeps every path unique, so every request is a cache miss.
     writeFileSync(

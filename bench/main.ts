@@ -10,14 +10,14 @@
  * BENCH_PROPAGATION_CHANGES (200).
  */
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { hasWrk, runLoad, type LoadResult } from './load-generator.js';
 import { startEdge, startFixture, startNginx, type Launched } from './launch.js';
 import { benchRuleSet } from './rule-set.bench.js';
+import { benchTempDir, removeBenchTempDirs } from './temp-dirs.js';
 import { benchPurgeByTag } from './purge.bench.js';
 import { benchPropagation } from './propagation.bench.js';
 
@@ -42,7 +42,7 @@ const settings = {
 
 const sections = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const want = (s: string) => sections.length === 0 || sections.includes(s);
-const logDir = mkdtempSync(join(tmpdir(), 'edgeward-bench-logs-'));
+const logDir = benchTempDir('logs');
 const results: Record<string, unknown> = { settings, startedAt: new Date().toISOString() };
 
 const fmt = (n: number, d = 0) =>
@@ -182,7 +182,7 @@ async function httpSection(): Promise<void> {
 
 /** Rules on the benchmark's own host, so every request really walks the exact, prefix and host tables. */
 async function writeRulesFile(n: number, host: string): Promise<string> {
-  const file = join(mkdtempSync(join(tmpdir(), 'edgeward-bench-rules-')), 'rules.jsonl');
+  const file = join(benchTempDir('rules'), 'rules.jsonl');
   const out = createWriteStream(file);
   for (let i = 0; i < n; i++) {
     const notice = `https://notices.example/n/${Math.floor(i / 1000)}`;
@@ -326,4 +326,4 @@ if (want('propagation')) await propagationSection();
 mkdirSync('bench/results', { recursive: true });
 const file = join('bench/results', `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, JSON.stringify(results, null, 2));
-console.log(`\nfigures saved to ${file}`);
+console.log(`\nfigures saved to ${file}; ${removeBenchTempDirs()}`);
