@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +57,7 @@ test(
         child.kill('SIGTERM');
         await exited;
       }
+      rmSync(dataDir, { recursive: true, force: true });
     });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseRulesJsonl } from '../../../src/shared/rules/parse-rules-jsonl.js';
@@ -48,8 +48,9 @@ test('every bad field is reported with its line', () => {
   }
 });
 
-test('a rules file is read as a stream', async () => {
+test('a rules file is read as a stream', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'edgeward-rules-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'rules.jsonl');
   writeFileSync(
     file,
