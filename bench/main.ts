@@ -10,12 +10,13 @@
  * BENCH_PROPAGATION_CHANGES (200).
  */
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { hasWrk, runLoad, type LoadResult } from './load-generator.js';
 import { startEdge, startFixture, startNginx, type Launched } from './launch.js';
+import { treeCpuSeconds, treeRssBytes } from './process-tree.js';
 import { benchRuleSet } from './rule-set.bench.js';
 import { benchTempDir, removeBenchTempDirs } from './temp-dirs.js';
 import { benchPurgeByTag } from './purge.bench.js';
@@ -48,6 +49,8 @@ const results: Record<string, unknown> = { settings, startedAt: new Date().toISO
 const fmt = (n: number, d = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const ratio = (a: number, b: number) => (b > 0 ? a / b : NaN);
+const cpu = (r: { cpuUsPerRequest: number | null }) =>
+  r.cpuUsPerRequest === null ? '-' : fmt(r.cpuUsPerRequest, 1);
 const mark = (ok: boolean) => (ok ? 'meets target' : 'MISSES target');
 
 function row(cells: string[], widths: number[]): string {
@@ -67,8 +70,18 @@ async function expectHeader(
     throw new Error(`${url}: expected ${header} ~ ${pattern}, got "${v}" (status ${r.statusCode})`);
 }
 
+interface Measured extends LoadResult {
+  /** The server's CPU time (user + system, all its processes) per request of the measured run. */
+  readonly cpuUsPerRequest: number | null;
+}
+
 /** A warm-up run (JIT, caches, the garbage of start-up collected), then the measured run. */
-async function measure(o: { url: string; host?: string; uniqueSuffixSize?: number }): Promise<LoadResult> {
+async function measure(o: {
+  url: string;
+  host?: string;
+  uniqueSuffixSize?: number;
+  pid?: number;
+}): Promise<Measured> {
   const base = {
     url: o.url,
     connections: settings.connections,
@@ -76,18 +89,24 @@ async function measure(o: { url: string; host?: string; uniqueSuffixSize?: numbe
     ...(o.uniqueSuffixSize === undefined ? {} : { uniqueSuffixSize: o.uniqueSuffixSize }),
   };
   await runLoad({ ...base, durationSeconds: settings.warmup });
-  return runLoad({ ...base, durationSeconds: settings.duration });
+  const cpuBefore = o.pid === undefined ? 0 : treeCpuSeconds(o.pid);
+  const r = await runLoad({ ...base, durationSeconds: settings.duration });
+  const requests = r.requestsPerSecond * settings.duration;
+  const cpuUsPerRequest =
+    o.pid === undefined || requests === 0 ? null : ((treeCpuSeconds(o.pid) - cpuBefore) * 1e6) / requests;
+  return { ...r, cpuUsPerRequest };
 }
 
 /** The run with the median req/s of several (each with its own warm-up). */
-function median(runs: LoadResult[]): LoadResult {
+function median(runs: Measured[]): Measured {
   const sorted = [...runs].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
   return sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
 
-function load(server: Launched, path: string, uniqueSuffixSize?: number): Promise<LoadResult> {
+function load(server: Launched, path: string, uniqueSuffixSize?: number): Promise<Measured> {
   return measure({
     url: `http://127.0.0.1:${server.port}${path}`,
+    ...(server.child.pid === undefined ? {} : { pid: server.child.pid }),
     ...(uniqueSuffixSize === undefined ? {} : { uniqueSuffixSize }),
   });
 }
@@ -106,7 +125,7 @@ async function httpSection(): Promise<void> {
     else
       console.log('  nginx is not installed (apt-get install nginx wrk): the edge/nginx ratios are skipped');
 
-    const table: Record<string, Record<string, LoadResult>> = {};
+    const table: Record<string, Record<string, Measured>> = {};
     // The targeted case is measured in alternated rounds (server A, B, C, A, B, C...) and its median reported, so
     // a slow moment of the machine does not land on one server only.
     const cases: { name: string; path: string; unique?: number; rounds?: number }[] = [
@@ -117,7 +136,7 @@ async function httpSection(): Promise<void> {
     ];
     for (const c of cases) {
       table[c.name] = {};
-      const runs = new Map<string, LoadResult[]>(servers.map((s) => [s.name, []]));
+      const runs = new Map<string, Measured[]>(servers.map((s) => [s.name, []]));
       for (const s of servers) {
         if (c.unique === undefined) {
           // Fill the caches, and prove the edge really answers from its cache before measuring.
@@ -136,12 +155,14 @@ async function httpSection(): Promise<void> {
         table[c.name]![s.name] = median(r);
         if (r.length > 1)
           console.log(
-            `  ${c.name} ${s.name}: ${r.map((x) => fmt(x.requestsPerSecond)).join(', ')} req/s (median kept)`,
+            `  ${c.name} ${s.name}: ${r.map((x) => fmt(x.requestsPerSecond)).join(', ')} req/s (median kept); CPU ${r.map((x) => cpu(x)).join(', ')} us/request`,
           );
       }
     }
-    const w = [12, 8, 12, 10, 10, 14, 14];
-    console.log(row(['case', 'server', 'req/s', 'p50 ms', 'p99 ms', 'edge/bare', 'edge/nginx'], w));
+    const w = [12, 8, 12, 10, 10, 12, 14, 14];
+    console.log(
+      row(['case', 'server', 'req/s', 'p50 ms', 'p99 ms', 'CPU us/req', 'edge/bare', 'edge/nginx'], w),
+    );
     for (const [name, byServer] of Object.entries(table)) {
       const edge = byServer.edge!;
       for (const [server, r] of Object.entries(byServer)) {
@@ -154,6 +175,7 @@ async function httpSection(): Promise<void> {
               fmt(r.requestsPerSecond),
               fmt(r.p50Ms, 2),
               fmt(r.p99Ms, 2),
+              cpu(r),
               isEdge ? fmt(ratio(edge.requestsPerSecond, byServer.bare!.requestsPerSecond), 2) : '',
               isEdge && byServer.nginx
                 ? fmt(ratio(edge.requestsPerSecond, byServer.nginx.requestsPerSecond), 2)
@@ -172,6 +194,12 @@ async function httpSection(): Promise<void> {
     if (hit.nginx) {
       const vsNginx = ratio(hit.edge!.requestsPerSecond, hit.nginx.requestsPerSecond);
       console.log(`HIT 1 KiB edge/nginx     = ${fmt(vsNginx, 2)} (target >= 0.60: ${mark(vsNginx >= 0.6)})`);
+    }
+    // CPU per request: the same comparison, much less moved by a slow phase of a shared machine.
+    if (hit.edge!.cpuUsPerRequest !== null && hit.bare!.cpuUsPerRequest !== null) {
+      console.log(
+        `HIT 1 KiB CPU per request: edge ${cpu(hit.edge!)} us, bare ${cpu(hit.bare!)} us${hit.nginx ? `, nginx ${cpu(hit.nginx)} us` : ''} (bare/edge = ${fmt(hit.bare!.cpuUsPerRequest / hit.edge!.cpuUsPerRequest, 2)}${hit.nginx?.cpuUsPerRequest ? `, nginx/edge = ${fmt(hit.nginx.cpuUsPerRequest / hit.edge!.cpuUsPerRequest, 2)}` : ''})`,
+      );
     }
     results.http = table;
   } finally {
@@ -217,6 +245,7 @@ async function rulesSection(): Promise<void> {
   try {
     const rps: { none: number[]; loaded: number[] } = { none: [], loaded: [] };
     const rss: { none: number[]; loaded: number[] } = { none: [], loaded: [] };
+    const cpuUs: { none: number[]; loaded: number[] } = { none: [], loaded: [] };
     const headers = { host: RULES_HOST };
     for (let round = 0; round < settings.rounds; round++) {
       for (const variant of ['none', 'loaded'] as const) {
@@ -231,11 +260,12 @@ async function rulesSection(): Promise<void> {
           for (let i = 0; i < 3; i++)
             await request(`${base}/obj/1024`, { headers }).then((r) => r.body.dump());
           await expectHeader(`${base}/obj/1024`, 'cache-status', /;\s*hit/, headers);
-          const r = await measure({ url: `${base}/obj/1024`, host: RULES_HOST });
+          const r = await measure({ url: `${base}/obj/1024`, host: RULES_HOST, pid: edge.child.pid! });
           rps[variant].push(r.requestsPerSecond);
+          if (r.cpuUsPerRequest !== null) cpuUs[variant].push(r.cpuUsPerRequest);
           rss[variant].push(treeRssBytes(edge.child.pid!));
           console.log(
-            `  round ${round + 1} ${variant === 'none' ? 'no rules       ' : `${fmt(settings.rules)} rules`}: ${fmt(r.requestsPerSecond)} req/s, p99 ${fmt(r.p99Ms, 2)} ms`,
+            `  round ${round + 1} ${variant === 'none' ? 'no rules       ' : `${fmt(settings.rules)} rules`}: ${fmt(r.requestsPerSecond)} req/s, p99 ${fmt(r.p99Ms, 2)} ms, CPU ${cpu(r)} us/request`,
           );
         } finally {
           await edge.stop();
@@ -250,36 +280,28 @@ async function rulesSection(): Promise<void> {
     console.log(
       `rule check cost on HIT throughput: ${fmt(cost * 100, 2)} % (target < 3 %: ${mark(cost < 0.03)})`,
     );
+    const cpuCost = cpuUs.none.length > 0 ? mid(cpuUs.loaded) / mid(cpuUs.none) - 1 : NaN;
+    if (!Number.isNaN(cpuCost))
+      console.log(
+        `rule check cost in CPU per request: ${fmt(cpuCost * 100, 2)} % (medians ${fmt(mid(cpuUs.none), 1)} -> ${fmt(mid(cpuUs.loaded), 1)} us)`,
+      );
     // The whole serving node's memory, not only the compiled set: what an operator pays per rule.
     const perRule = (mid(rss.loaded) - mid(rss.none)) / settings.rules;
     console.log(
       `edge process memory (RSS, after load): ${fmt(mid(rss.none) / 2 ** 20)} MiB without rules, ${fmt(mid(rss.loaded) / 2 ** 20)} MiB with them = ${fmt(perRule, 1)} bytes/rule for the whole node (target < 40: ${mark(perRule < 40)})`,
     );
-    results.rules = { memory: mem, rps, rss, costPercent: cost * 100, nodeBytesPerRule: perRule };
+    results.rules = {
+      memory: mem,
+      rps,
+      rss,
+      cpuUs,
+      costPercent: cost * 100,
+      cpuCostPercent: cpuCost * 100,
+      nodeBytesPerRule: perRule,
+    };
   } finally {
     await origin.stop();
   }
-}
-
-/** Resident memory of a process and all its descendants (the edge's cluster workers), from /proc. */
-function treeRssBytes(pid: number): number {
-  let total = 0;
-  const stack = [pid];
-  while (stack.length > 0) {
-    const p = stack.pop()!;
-    try {
-      const status = readFileSync(`/proc/${p}/status`, 'utf8');
-      const m = /VmRSS:\s+(\d+) kB/.exec(status);
-      if (m) total += Number(m[1]) * 1024;
-      for (const tid of readdirSync(`/proc/${p}/task`)) {
-        const children = readFileSync(`/proc/${p}/task/${tid}/children`, 'utf8').trim();
-        if (children) stack.push(...children.split(/\s+/).map(Number));
-      }
-    } catch {
-      // The process ended between two reads: it holds no memory.
-    }
-  }
-  return total;
 }
 
 async function expectStatus(
