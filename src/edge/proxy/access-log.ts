@@ -68,6 +68,8 @@ export function createAccessLog(logger: Logger): AccessLog {
   // write per request costs more than the response itself, and appending lines to one growing string left V8
   // thousands of pieces to flatten at every write.
   const buf = Buffer.allocUnsafeSlow(MAX_PENDING);
+  // The logger's bindings (node name...) are written as they are: they may hold non-ASCII characters too.
+  const chindingsAscii = /^[\x20-\x7e]*$/.test(chindings);
   let used = 0;
   let timer: NodeJS.Timeout | null = null;
   const flush = () => {
@@ -96,7 +98,7 @@ export function createAccessLog(logger: Logger): AccessLog {
       `,"bytes":${r.bytes},"originMs":${r.originMs},"country":${r.country === null ? 'null' : str(r.country)}` +
       `,"ms":${r.ms}${r.error === undefined ? '' : `,"error":${str(r.error)}`},"msg":"request"}\n`;
     // Every field that str() did not escape is printable ASCII, one byte a character.
-    const ascii = !escaped;
+    const ascii = !escaped && chindingsAscii;
     if (used + (ascii ? line.length : 3 * line.length) > MAX_PENDING) {
       flush();
       if ((ascii ? line.length : 3 * line.length) > MAX_PENDING) {

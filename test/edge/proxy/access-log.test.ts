@@ -94,6 +94,34 @@ describe('access log lines', () => {
     assert.equal(line.status, 200);
   });
 
+  test('a node name outside ASCII is written as UTF-8, like pino writes it', async () => {
+    const fast = capture({ base: { pid: 7, node: 'エッジ-東京' } });
+    const slow = capture({ base: { pid: 7, node: 'エッジ-東京' } });
+    const rec: AccessRecord = {
+      method: 'GET',
+      host: 'h',
+      path: '/',
+      status: 200,
+      cache: 'hit',
+      cacheStatus: 'x',
+      bytes: 1,
+      originMs: -1,
+      country: null,
+      ms: 0,
+    };
+    const log = createAccessLog(fast.logger);
+    log(rec);
+    log.flush();
+    slow.logger.info(rec, 'request');
+    await new Promise((r) => setImmediate(r));
+    const a = JSON.parse(fast.lines[0]!) as Record<string, unknown>;
+    const b = JSON.parse(slow.lines[0]!) as Record<string, unknown>;
+    delete a.time;
+    delete b.time;
+    assert.deepEqual(a, b);
+    assert.equal(a.node, 'エッジ-東京');
+  });
+
   test('lines stay whole and in order across batches, a line longer than the batch buffer included', async () => {
     const c = capture();
     const log = createAccessLog(c.logger);
