@@ -1,6 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { parse, YAMLParseError } from 'yaml';
+import { readYamlFile } from '../../shared/config/read-yaml-file.js';
 import { EdgewardError } from '../../shared/errors.js';
 import { parseHostPort, type HostPort } from '../../edge/config/host-port.js';
 import { parseAllowList, type AllowList } from '../zones/allow-list.js';
@@ -176,25 +174,6 @@ export async function loadControlConfigFile(
   path: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ControlConfig> {
-  const abs = resolve(path);
-  let text: string;
-  try {
-    text = await readFile(abs, 'utf8');
-  } catch (e) {
-    throw new EdgewardError('invalid_config', `cannot read ${abs}: ${(e as Error).message}`, {
-      field: 'config',
-      cause: e,
-    });
-  }
-  let raw: unknown;
-  try {
-    raw = parse(text, { prettyErrors: true });
-  } catch (e) {
-    const where = e instanceof YAMLParseError && e.linePos ? ` (line ${e.linePos[0].line})` : '';
-    throw new EdgewardError('invalid_config', `${abs} is not valid YAML${where}: ${(e as Error).message}`, {
-      field: 'config',
-      cause: e,
-    });
-  }
+  const { raw } = await readYamlFile(path);
   return validateControlConfig(raw ?? {}, env);
 }
