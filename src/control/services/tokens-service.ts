@@ -1,4 +1,4 @@
-import { actorOf, type Principal } from '../auth/principal.js';
+import { actorOf, TOKEN_SCOPES, type Principal } from '../auth/principal.js';
 import { newApiTokenSecret } from '../auth/secrets.js';
 import {
   getApiToken,
@@ -16,19 +16,8 @@ import { tokenView, type TokenView } from './views.js';
 
 /** Scopes each kind of principal may put on its own tokens. */
 const SCOPES_FOR: Record<'operator' | 'customer_user' | 'reporter', readonly string[]> = {
-  operator: [
-    '*',
-    'zones:read',
-    'zones:write',
-    'purge',
-    'rules:read',
-    'rules:write',
-    'audit:read',
-    'accounts:read',
-    'accounts:write',
-    'tokens',
-    'edges:read',
-  ],
+  // Everything but 'edge': edge tokens are made by their own route, without a principal.
+  operator: TOKEN_SCOPES.filter((s) => s !== 'edge'),
   customer_user: ['*', 'zones:read', 'zones:write', 'purge', 'tokens'],
   reporter: ['*'],
 };

@@ -52,7 +52,8 @@ export function normalizeHostname(h: string, field: string): string {
   return s;
 }
 
-function zoneView(z: Zone, hostnames: readonly ZoneHostname[]) {
+/** What the API view and the audit entries both show of a zone. */
+function zoneCore(z: Zone) {
   return {
     id: z.id,
     customerId: z.customerId,
@@ -61,6 +62,12 @@ function zoneView(z: Zone, hostnames: readonly ZoneHostname[]) {
     origins: z.origins,
     originHost: z.originHost,
     cache: z.cache,
+  };
+}
+
+function zoneView(z: Zone, hostnames: readonly ZoneHostname[]) {
+  return {
+    ...zoneCore(z),
     createdAt: z.createdAt,
     updatedAt: z.updatedAt,
     hostnames: hostnames.map((h) => ({
@@ -81,13 +88,7 @@ export type ZoneView = ReturnType<typeof zoneView>;
 /** For the audit log: no verification tokens (they are not secrets, but they are noise). */
 function zoneAudit(z: Zone, hostnames: readonly ZoneHostname[]) {
   return {
-    id: z.id,
-    customerId: z.customerId,
-    name: z.name,
-    state: z.state,
-    origins: z.origins,
-    originHost: z.originHost,
-    cache: z.cache,
+    ...zoneCore(z),
     hostnames: hostnames.map((h) => ({ hostname: h.hostname, verified: h.verifiedAt !== null })),
   };
 }
