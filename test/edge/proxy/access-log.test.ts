@@ -30,6 +30,20 @@ const record = fc.record({
   error: fc.option(fc.string({ unit: 'grapheme' }), { nil: undefined }),
 });
 
+/** A plain cache hit, for tests where the fields do not matter. */
+const plainRecord: AccessRecord = {
+  method: 'GET',
+  host: 'h',
+  path: '/',
+  status: 200,
+  cache: 'hit',
+  cacheStatus: 'x',
+  bytes: 1,
+  originMs: -1,
+  country: null,
+  ms: 0,
+};
+
 describe('access log lines', () => {
   test('the fast line is exactly what pino itself would write (whatever the field contents)', async () => {
     const fast = capture();
@@ -60,32 +74,10 @@ describe('access log lines', () => {
   test('respects the level, and falls back to logger.info for customised loggers', async () => {
     const quiet = capture({ level: 'warn' });
     const quietLog = createAccessLog(quiet.logger);
-    quietLog({
-      method: 'GET',
-      host: 'h',
-      path: '/',
-      status: 200,
-      cache: 'hit',
-      cacheStatus: 'x',
-      bytes: 1,
-      originMs: -1,
-      country: null,
-      ms: 0,
-    });
+    quietLog(plainRecord);
     quietLog.flush();
     const custom = capture({ messageKey: 'message', formatters: { level: (label) => ({ level: label }) } });
-    createAccessLog(custom.logger)({
-      method: 'GET',
-      host: 'h',
-      path: '/',
-      status: 200,
-      cache: 'hit',
-      cacheStatus: 'x',
-      bytes: 1,
-      originMs: -1,
-      country: null,
-      ms: 0,
-    });
+    createAccessLog(custom.logger)(plainRecord);
     await new Promise((r) => setImmediate(r));
     assert.equal(quiet.lines.length, 0);
     const line = JSON.parse(custom.lines[0]!) as Record<string, unknown>;
@@ -97,18 +89,7 @@ describe('access log lines', () => {
   test('a node name outside ASCII is written as UTF-8, like pino writes it', async () => {
     const fast = capture({ base: { pid: 7, node: 'エッジ-東京' } });
     const slow = capture({ base: { pid: 7, node: 'エッジ-東京' } });
-    const rec: AccessRecord = {
-      method: 'GET',
-      host: 'h',
-      path: '/',
-      status: 200,
-      cache: 'hit',
-      cacheStatus: 'x',
-      bytes: 1,
-      originMs: -1,
-      country: null,
-      ms: 0,
-    };
+    const rec = plainRecord;
     const log = createAccessLog(fast.logger);
     log(rec);
     log.flush();
@@ -125,18 +106,7 @@ describe('access log lines', () => {
   test('lines stay whole and in order across batches, a line longer than the batch buffer included', async () => {
     const c = capture();
     const log = createAccessLog(c.logger);
-    const base: AccessRecord = {
-      method: 'GET',
-      host: 'h',
-      path: '/',
-      status: 200,
-      cache: 'hit',
-      cacheStatus: 'x',
-      bytes: 1,
-      originMs: -1,
-      country: null,
-      ms: 0,
-    };
+    const base = plainRecord;
     const paths = [
       ...Array.from({ length: 700 }, (_, i) => `/p/${i}/${'é'.repeat(i % 50)}`),
       `/long/${'x'.repeat(200_000)}`,
