@@ -1,3 +1,4 @@
+import { Resolver } from 'node:dns';
 import { readYamlFile } from '../../shared/config/read-yaml-file.js';
 import { EdgewardError } from '../../shared/errors.js';
 import { parseHostPort, type HostPort } from '../../edge/config/host-port.js';
@@ -17,6 +18,7 @@ export interface ControlConfig {
     /** Port the HTTP method connects to (default 80; tests use a local server's port). */
     httpPort: number;
     dnsEnabled: boolean;
+    dnsServers: string[];
     timeoutMs: number;
   };
   sessionTtlSeconds: number;
@@ -125,10 +127,22 @@ export function validateControlConfig(raw: unknown, env: NodeJS.ProcessEnv = pro
   );
 
   const hv = objectAt(o.hostnameVerification, 'hostnameVerification');
-  onlyKeys(hv, ['httpPort', 'dnsEnabled', 'timeoutMs'], 'hostnameVerification');
+  onlyKeys(hv, ['httpPort', 'dnsEnabled', 'dnsServers', 'timeoutMs'], 'hostnameVerification');
   if (hv.dnsEnabled !== undefined && typeof hv.dnsEnabled !== 'boolean') {
     bad('hostnameVerification.dnsEnabled', 'must be true or false');
   }
+  const dnsServers = (hv.dnsServers as unknown[] | undefined) ?? [];
+  if (!Array.isArray(dnsServers))
+    bad('hostnameVerification.dnsServers', 'must be a list of resolver addresses');
+  dnsServers.forEach((s, i) => {
+    const field = `hostnameVerification.dnsServers[${i}]`;
+    if (typeof s !== 'string') bad(field, "must be 'ip' or 'ip:port'");
+    try {
+      new Resolver().setServers([s as string]);
+    } catch {
+      bad(field, `'${String(s)}' is not an 'ip' or 'ip:port' resolver address`);
+    }
+  });
 
   const rl = objectAt(o.rateLimits, 'rateLimits');
   onlyKeys(rl, ['loginPerMinute', 'publicPerMinute'], 'rateLimits');
@@ -156,6 +170,7 @@ export function validateControlConfig(raw: unknown, env: NodeJS.ProcessEnv = pro
     hostnameVerification: {
       httpPort: positiveInt(hv.httpPort, 'hostnameVerification.httpPort', 80, 65535),
       dnsEnabled: (hv.dnsEnabled as boolean | undefined) ?? true,
+      dnsServers: dnsServers as string[],
       timeoutMs: positiveInt(hv.timeoutMs, 'hostnameVerification.timeoutMs', 5000, 60_000),
     },
     sessionTtlSeconds:

@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { resolveTxt } from 'node:dns/promises';
+import { Resolver, resolveTxt } from 'node:dns/promises';
 import { guardHost, type GuardOptions } from './origin-guard.js';
 
 /**
@@ -15,6 +15,8 @@ export const DNS_CHALLENGE_LABEL = '_edgeward-challenge';
 export interface VerificationOptions extends GuardOptions {
   httpPort: number;
   dnsEnabled: boolean;
+  /** Resolvers asked for the TXT record ('ip' or 'ip:port'); empty: the system's. */
+  dnsServers?: readonly string[];
   timeoutMs: number;
 }
 
@@ -23,6 +25,12 @@ export type VerificationOutcome =
   | { verified: false; attempts: { method: 'http' | 'dns'; problem: string }[] };
 
 const MAX_BODY = 1024;
+
+function resolverFor(servers: readonly string[], timeoutMs: number): Resolver {
+  const r = new Resolver({ timeout: timeoutMs, tries: 1 });
+  r.setServers([...servers]);
+  return r;
+}
 
 function fetchToken(
   address: string,
@@ -86,7 +94,10 @@ export async function verifyHostnameOwnership(
   }
   if (opts.dnsEnabled) {
     try {
-      const records = await resolveTxt(`${DNS_CHALLENGE_LABEL}.${hostname}`);
+      const name = `${DNS_CHALLENGE_LABEL}.${hostname}`;
+      const records = opts.dnsServers?.length
+        ? await resolverFor(opts.dnsServers, opts.timeoutMs).resolveTxt(name)
+        : await resolveTxt(name);
       if (records.some((chunks) => chunks.join('') === token)) return { verified: true, method: 'dns' };
       attempts.push({
         method: 'dns',

@@ -24,6 +24,8 @@ test('every bad setting is refused naming its field', () => {
     [{ originAllowList: ['127.0.0.1', 'not a host!'] }, 'originAllowList[1]'],
     [{ hostnameVerification: { httpPort: 70000 } }, 'hostnameVerification.httpPort'],
     [{ hostnameVerification: { dnsEnabled: 'yes' } }, 'hostnameVerification.dnsEnabled'],
+    [{ hostnameVerification: { dnsServers: ['not an address'] } }, 'hostnameVerification.dnsServers[0]'],
+    [{ hostnameVerification: { dnsServers: '1.1.1.1' } }, 'hostnameVerification.dnsServers'],
     [{ hostnameVerification: { colour: 1 } }, 'hostnameVerification.colour'],
     [{ sessionTtl: 'forever' }, 'sessionTtl'],
     [{ rateLimits: { loginPerMinute: 0 } }, 'rateLimits.loginPerMinute'],
