@@ -21,7 +21,7 @@ async function histogramCount(registry: import('prom-client').Registry): Promise
 describeBothDatabases('live configuration: control plane <-> edge client', (ctx) => {
   test('an edge takes the snapshot, then follows every change in order, acks it, and the lag and propagation metrics see it', async () => {
     const control = await startSyncControl(ctx.db);
-    const edge = await startClient(control, { name: 'edge-follow' });
+    const edge = await startClient(control, { name: 'edge-follow', region: 'ap-northeast', country: 'JP' });
     try {
       const { version: v0, rule: r1 } = await control.writes.addRule(url(1));
       await edge.client.waitForVersion(v0);
@@ -45,6 +45,9 @@ describeBothDatabases('live configuration: control plane <-> edge client', (ctx)
         const me = lag.edges.find((e) => e.name === 'edge-follow');
         return me !== undefined && me.appliedVersion === last && me.lag === 0 && me.live;
       });
+      const registered = (await edgeLag(ctx.db)).edges.find((e) => e.name === 'edge-follow')!;
+      assert.equal(registered.region, 'ap-northeast');
+      assert.equal(registered.country, 'JP');
       await eventually(
         'the propagation histogram observes the changes',
         async () => (await histogramCount(control.registry)) >= 1,

@@ -195,7 +195,14 @@ export interface TestClient {
 
 export async function startClient(
   control: { url: string; token: string },
-  o: { name?: string; dataDir?: string; transport?: 'sse' | 'long-poll'; acceptRollback?: boolean } = {},
+  o: {
+    name?: string;
+    region?: string;
+    country?: string;
+    dataDir?: string;
+    transport?: 'sse' | 'long-poll';
+    acceptRollback?: boolean;
+  } = {},
 ): Promise<TestClient> {
   const dataDir = o.dataDir ?? (await mkdtemp(join(tmpdir(), 'edgeward-sync-edge-')));
   const store = await AppliedConfigStore.open({ dataDir, logger: quiet });
@@ -204,6 +211,8 @@ export async function startClient(
     controlUrl: control.url,
     token: control.token,
     name: o.name ?? 'edge-a',
+    ...(o.region === undefined ? {} : { region: o.region }),
+    ...(o.country === undefined ? {} : { country: o.country }),
     store,
     target,
     logger: quiet,
