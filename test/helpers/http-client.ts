@@ -96,3 +96,49 @@ export function rawExchange(port: number, bytes: string | Buffer, waitMs = 2000)
 export function statusesIn(raw: string): number[] {
   return [...raw.matchAll(/HTTP\/1\.[01] (\d{3})/g)].map((m) => Number(m[1]));
 }
+
+/** A raw keep-alive connection: write bytes at any time, wait for what the server sent so far to match. */
+export interface RawConnection {
+  send(bytes: string | Buffer): void;
+  /** Resolves with everything received once `done(received)` holds; rejects after waitMs. */
+  until(done: (received: string) => boolean, waitMs?: number): Promise<string>;
+  /** Resolves when the server closes the connection. */
+  readonly closed: Promise<void>;
+  destroy(): void;
+}
+
+export async function openRawConnection(port: number): Promise<RawConnection> {
+  const socket = net.connect(port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  let received = '';
+  const waiters = new Set<() => void>();
+  socket.on('data', (d: Buffer) => {
+    received += d.toString('latin1');
+    for (const w of waiters) w();
+  });
+  socket.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  return {
+    send: (bytes) => void socket.write(bytes),
+    until: (done, waitMs = 3000) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          if (!done(received)) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(received);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out waiting; received so far:\n${received}`));
+        }, waitMs);
+        waiters.add(check);
+        check();
+      }),
+    closed,
+    destroy: () => socket.destroy(),
+  };
+}

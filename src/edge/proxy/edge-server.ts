@@ -9,6 +9,7 @@ import { formatCacheStatus } from '../cache/cache-status.js';
 import type { CacheStore, PurgeSelector } from '../store/cache-store.js';
 import type { EdgeMetrics } from '../edge-metrics.js';
 import type { EdgeState } from '../edge-state.js';
+import { installHitFastPath } from './hit-fast-path.js';
 import { OriginPools } from './origin-pools.js';
 import { RequestPipeline } from './request-pipeline.js';
 
@@ -52,6 +53,8 @@ export interface EdgeServerOptions {
 export interface EdgeServer {
   readonly server: http.Server;
   listen(host: string, port: number): Promise<AddressInfo>;
+  /** Connections whose requests are still all answered by the cache-hit fast path (hit-fast-path.ts). */
+  fastPathConnections(): number;
   /** Applies a purge to the store; returns how many objects matched. */
   applyPurge(p: PurgeRequest): number;
   /** Graceful: stop accepting, drain in-flight, close idle keep-alive sockets, close origin pools. */
@@ -75,6 +78,7 @@ export function createEdgeServer(opts: EdgeServerOptions): EdgeServer {
     logger: opts.logger,
     metrics: opts.metrics,
     scheme: opts.scheme ?? 'http',
+    keepAliveTimeoutMs: limits.keepAliveTimeoutMs,
   });
   let closing = false;
   const server = http.createServer(
@@ -92,6 +96,14 @@ export function createEdgeServer(opts: EdgeServerOptions): EdgeServer {
       pipeline.handle(req, res);
     },
   );
+
+  const fastPath = installHitFastPath(server, {
+    maxHeaderBytes: limits.maxHeaderBytes,
+    headersTimeoutMs: Math.max(limits.headersTimeoutMs, 1000),
+    keepAliveTimeoutMs: limits.keepAliveTimeoutMs,
+    closing: () => closing,
+    serve: pipeline.serveFastHit,
+  });
 
   const parseErrorStatus = formatCacheStatus(opts.nodeName, { hit: false, detail: 'invalid-request' });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
@@ -148,16 +160,22 @@ export function createEdgeServer(opts: EdgeServerOptions): EdgeServer {
         });
       }),
     applyPurge,
+    fastPathConnections: () => fastPath.connections,
     close: async () => {
       if (closing) return;
       closing = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
+      const closeIdle = () => {
+        server.closeIdleConnections();
+        fastPath.closeIdle();
+      };
+      closeIdle();
       // Sockets finishing a response become idle; close them as they do, until every connection is gone.
-      const sweep = setInterval(() => server.closeIdleConnections(), 50);
+      const sweep = setInterval(closeIdle, 50);
       const limit = setTimeout(() => {
         opts.logger.warn('drain limit reached; closing the remaining connections');
         server.closeAllConnections();
+        fastPath.closeAll();
       }, DRAIN_LIMIT_MS);
       try {
         await closed;

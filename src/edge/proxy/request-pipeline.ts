@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
@@ -32,6 +33,7 @@ import {
   type ForwardContext,
 } from './forward-headers.js';
 import type { OriginPools } from './origin-pools.js';
+import type { PlainHeaders } from './plain-request.js';
 
 export interface PipelineOptions {
   state: EdgeState;
@@ -44,6 +46,8 @@ export interface PipelineOptions {
   logger: Logger;
   metrics: EdgeMetrics;
   scheme: 'http' | 'https';
+  /** node:http's keep-alive timeout: announced in the fast path's `Keep-Alive` header as node:http does. */
+  keepAliveTimeoutMs: number;
 }
 
 /** Per-request state, one object so the hot path allocates little. */
@@ -105,8 +109,18 @@ interface HitMemo {
   second: number;
   full: string[] | null;
   cacheStatus: string;
+  /** The fast path's whole response for `second` (status line, headers, and the body when small); null = none. */
+  wire: Buffer | null;
+  wireSecond: number;
+  /** The stored headers cannot be written as they are (a character node:http would refuse): no fast path. */
+  wireRefused: boolean;
 }
 
+/** Bodies up to this size are copied into a hit's prepared response buffer (one write a hit). */
+const WIRE_BODY_LIMIT = 64 * 1024;
+/** node:http's checks on header names (a token) and values (no CR, LF or other control characters). */
+const HEADER_NAME = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/;
+const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'DELETE', 'PATCH']);
 /** How often (bytes) a fill asks the cache writer whether it keeps up. */
 const WRITER_CHECK_BYTES = 1024 * 1024;
@@ -118,6 +132,7 @@ export class RequestPipeline {
   private readonly conns = new WeakMap<object, ConnInfo>();
   private readonly writeAccessLog: AccessLog;
   private readonly via: string;
+  private readonly keepAliveLine: string;
   /** Cache-Status values that never change. */
   private readonly statusFor: {
     blocked: string;
@@ -130,6 +145,8 @@ export class RequestPipeline {
   constructor(private readonly o: PipelineOptions) {
     this.writeAccessLog = createAccessLog(o.logger);
     this.via = `1.1 ${o.nodeName}`;
+    this.keepAliveLine =
+      o.keepAliveTimeoutMs > 0 ? `Keep-Alive: timeout=${Math.floor(o.keepAliveTimeoutMs / 1000)}\r\n` : '';
     const cs = (detail: string) => formatCacheStatus(o.nodeName, { hit: false, detail });
     this.statusFor = {
       blocked: cs('blocked'),
@@ -148,7 +165,7 @@ export class RequestPipeline {
       start: Date.now(),
       url: null,
       zone: null,
-      conn: this.connInfo(req),
+      conn: this.connInfo(req.socket),
       country: null,
       primaryKey: '',
       urlKey: '',
@@ -169,11 +186,10 @@ export class RequestPipeline {
     this.writeAccessLog.flush();
   }
 
-  private connInfo(req: IncomingMessage): ConnInfo {
-    const socket = req.socket;
+  private connInfo(socket: Socket): ConnInfo {
     let c = this.conns.get(socket);
     if (c === undefined) {
-      const peer = peerAddress(req);
+      const peer = peerAddress(socket);
       c = { peer, trusted: this.o.isTrustedProxy(peer), country: undefined };
       this.conns.set(socket, c);
     }
@@ -224,17 +240,8 @@ export class RequestPipeline {
         'error',
       );
     }
-    // 3. Client address and country: X-Forwarded-For only from a trusted peer; never a client country header.
-    const conn = ctx.conn;
-    if (conn.trusted) {
-      ctx.country = o.countryOf(
-        resolveClientAddress(conn.peer, req.headers['x-forwarded-for'], o.isTrustedProxy),
-      );
-    } else {
-      // An untrusted peer is the client for the whole connection: look its country up once.
-      if (conn.country === undefined) conn.country = o.countryOf(conn.peer);
-      ctx.country = conn.country;
-    }
+    // 3. Client address and country.
+    ctx.country = this.clientCountry(ctx.conn, req.headers['x-forwarded-for']);
     // 4. Block check, before anything cached can be considered.
     const hit = o.state.rules.match(url, ctx.country);
     if (hit !== null) {
@@ -253,6 +260,15 @@ export class RequestPipeline {
     return this.passThrough(ctx, zone, UNSAFE_METHODS.has(method), 'method');
   }
 
+  /** X-Forwarded-For only from a trusted peer; never a client country header. */
+  private clientCountry(conn: ConnInfo, forwardedFor: string | string[] | undefined): string | null {
+    if (conn.trusted)
+      return this.o.countryOf(resolveClientAddress(conn.peer, forwardedFor, this.o.isTrustedProxy));
+    // An untrusted peer is the client for the whole connection: look its country up once.
+    if (conn.country === undefined) conn.country = this.o.countryOf(conn.peer);
+    return conn.country;
+  }
+
   // ---- cache lookup ---------------------------------------------------------------------------------------
 
   private cacheable(ctx: Ctx, zone: ZoneConfig, url: NormalizedUrl): void {
@@ -261,41 +277,18 @@ export class RequestPipeline {
     ctx.urlKey = keys.urlKey;
     const variants = this.o.store.variants(keys.primaryKey);
     const headers = ctx.req.headers;
-    let entry: CacheEntry | null = null;
-    for (let i = 0; i < variants.length; i++) {
-      const v = variants[i]!;
-      const memo = this.memos.get(v);
-      if (memo !== undefined && !memo.hasVary ? v.meta.varyKey === '' : varyMatches(v.meta, headers)) {
-        entry = v;
-        break;
-      }
-    }
+    const entry = this.matchingVariant(variants, headers);
     if (entry === null) {
       return this.miss(ctx, variants.length === 0 ? 'uri-miss' : 'vary-miss');
     }
     const now = ctx.start;
-    // Fast path: a plain request for an entry known fresh until a deadline.
-    const memo = this.memos.get(entry);
-    if (
-      memo !== undefined &&
-      memo.freshUntil > now &&
-      memo.settings === zone.cache &&
-      !entry.meta.invalidated &&
-      ctx.method === 'GET' &&
-      isPlainRequest(headers) &&
-      entry.body !== null
-    ) {
-      return this.servePlainHit(ctx, entry, memo, now);
+    if (ctx.method === 'GET') {
+      const memo = this.plainFreshMemo(entry, zone, headers, now);
+      if (memo !== null) return this.servePlainHit(ctx, entry, memo, now);
     }
     const decision = decideReuse(entry.meta, { method: ctx.method, headers }, zone.cache, now);
     if (decision.kind === 'fresh' && !entry.meta.invalidated) {
       const ttl = ttlOf(decision.freshness);
-      if (isPlainRequest(headers)) {
-        const m = this.memoFor(entry);
-        m.freshUntil = now + ttl * 1000;
-        m.lifetime = Math.floor(decision.freshness.lifetime);
-        m.settings = zone.cache;
-      }
       const cs = formatCacheStatus(this.o.nodeName, { hit: true, ttl });
       return this.serveEntry(ctx, entry, cs, 'hit', now);
     }
@@ -314,6 +307,43 @@ export class RequestPipeline {
       decision.kind === 'revalidate' && decision.reason === 'client-no-cache' ? 'request' : 'stale',
       entry,
     );
+  }
+
+  /** The stored variant this request selects (RFC 9111 4.1), or null. */
+  private matchingVariant(
+    variants: readonly CacheEntry[],
+    headers: IncomingMessage['headers'] | PlainHeaders,
+  ): CacheEntry | null {
+    for (let i = 0; i < variants.length; i++) {
+      const v = variants[i]!;
+      const memo = this.memos.get(v);
+      if (memo !== undefined && !memo.hasVary ? v.meta.varyKey === '' : varyMatches(v.meta, headers))
+        return v;
+    }
+    return null;
+  }
+
+  /**
+   * The hit memo when a plain GET (no directive that changes how the cache answers) can be answered with the
+   * entry's in-memory body as it is; null otherwise. Freshness is computed once per entry and zone settings and
+   * kept as a deadline, since a plain request cannot change it.
+   */
+  private plainFreshMemo(
+    entry: CacheEntry,
+    zone: ZoneConfig,
+    headers: IncomingMessage['headers'] | PlainHeaders,
+    now: number,
+  ): HitMemo | null {
+    if (entry.meta.invalidated || entry.body === null || !isPlainRequest(headers)) return null;
+    const memo = this.memos.get(entry);
+    if (memo !== undefined && memo.freshUntil > now && memo.settings === zone.cache) return memo;
+    const decision = decideReuse(entry.meta, { method: 'GET', headers }, zone.cache, now);
+    if (decision.kind !== 'fresh') return null;
+    const m = memo ?? this.memoFor(entry);
+    m.freshUntil = now + ttlOf(decision.freshness) * 1000;
+    m.lifetime = Math.floor(decision.freshness.lifetime);
+    m.settings = zone.cache;
+    return m;
   }
 
   /** Misses and revalidations go through one flight per primary key (request collapsing). */
@@ -773,19 +803,22 @@ export class RequestPipeline {
         second: -1,
         full: null,
         cacheStatus: '',
+        wire: null,
+        wireSecond: -1,
+        wireRefused: false,
       };
       this.memos.set(entry, memo);
     }
     return memo;
   }
 
-  private servePlainHit(ctx: Ctx, entry: CacheEntry, memo: HitMemo, now: number): void {
+  /** A plain hit's client headers, flat; Age and the Cache-Status ttl change each second, the rest never. */
+  private plainHitHeaders(entry: CacheEntry, memo: HitMemo, now: number): string[] {
     const second = Math.floor(now / 1000);
-    let full = memo.full;
-    if (full === null || memo.second !== second) {
+    if (memo.full === null || memo.second !== second) {
       const age = currentAge(entry.meta, now);
       memo.cacheStatus = formatCacheStatus(this.o.nodeName, { hit: true, ttl: memo.lifetime - age });
-      full = memo.base.concat(
+      memo.full = memo.base.concat(
         'age',
         String(age),
         'cache-status',
@@ -793,15 +826,107 @@ export class RequestPipeline {
         'content-length',
         String(entry.meta.bodySize),
       );
-      memo.full = full;
       memo.second = second;
     }
+    return memo.full;
+  }
+
+  private servePlainHit(ctx: Ctx, entry: CacheEntry, memo: HitMemo, now: number): void {
+    const full = this.plainHitHeaders(entry, memo, now);
     const res = ctx.res;
     ctx.cacheStatus = memo.cacheStatus;
     res.writeHead(entry.meta.status, full);
     res.end(entry.body);
     ctx.bytes = entry.meta.bodySize;
     this.finished(ctx, entry.meta.status, 'hit');
+  }
+
+  /**
+   * The cache-hit fast path's request handler (hit-fast-path.ts): answers a plain GET on the socket when the
+   * node:http path would answer it with servePlainHit, with the same bytes, and returns true; otherwise writes
+   * nothing and returns false (node:http then takes the request). Every check of route() runs here too, in the same
+   * order: the request's URL, its zone and zone state, the client's country, the block rules, then the cache.
+   */
+  readonly serveFastHit = (socket: Socket, target: string, headers: PlainHeaders): boolean => {
+    const o = this.o;
+    const now = Date.now();
+    let url: NormalizedUrl;
+    try {
+      url = normalizeRequest(o.scheme, headers.host, target);
+    } catch {
+      return false; // node:http's path answers it with the error
+    }
+    const zone = o.state.zoneForHost(url.host);
+    if (zone === null || zone.state !== 'active') return false;
+    const country = this.clientCountry(this.connInfo(socket), headers['x-forwarded-for']);
+    if (o.state.rules.match(url, country) !== null) return false;
+    const keys = cacheKeys(zone.id, url, zone.cache.queryString);
+    const entry = this.matchingVariant(o.store.variants(keys.primaryKey), headers);
+    if (entry === null || entry.meta.status !== 200) return false;
+    const memo = this.plainFreshMemo(entry, zone, headers, now);
+    if (memo === null) return false;
+    const wire = this.hitWire(entry, memo, now);
+    if (wire === null) return false;
+    const size = entry.meta.bodySize;
+    if (wire.length > size) socket.write(wire);
+    else {
+      socket.cork();
+      socket.write(wire);
+      socket.write(entry.body!);
+      socket.uncork();
+    }
+    o.metrics.countRequest('hit');
+    if (size > 0) o.metrics.countBytes(size);
+    if (o.logger.isLevelEnabled('info'))
+      this.writeAccessLog({
+        method: 'GET',
+        host: url.host,
+        path: url.query ? `${url.path}?${url.query}` : url.path,
+        status: 200,
+        cache: 'hit',
+        cacheStatus: memo.cacheStatus,
+        bytes: size,
+        originMs: -1,
+        country,
+        ms: Date.now() - now,
+      });
+    return true;
+  };
+
+  /**
+   * What node:http would write for servePlainHit on a keep-alive connection: the status line, the same headers in
+   * the same order, then its Date, Connection and Keep-Alive. Built once a second per entry; small bodies are
+   * copied in, so that a hit is one write of one buffer. Null when a header holds a character node:http refuses.
+   */
+  private hitWire(entry: CacheEntry, memo: HitMemo, now: number): Buffer | null {
+    if (memo.wireRefused) return null;
+    const second = Math.floor(now / 1000);
+    if (memo.wire !== null && memo.wireSecond === second) return memo.wire;
+    const full = this.plainHitHeaders(entry, memo, now);
+    let head = `HTTP/1.1 200 ${STATUS_CODES[200]}\r\n`;
+    let hasDate = false;
+    for (let i = 0; i < full.length; i += 2) {
+      const name = full[i]!;
+      const value = full[i + 1]!;
+      if (!HEADER_NAME.test(name) || INVALID_HEADER_VALUE.test(value)) {
+        memo.wireRefused = true;
+        return null;
+      }
+      if (name.length === 4 && name.toLowerCase() === 'date') hasDate = true;
+      head += `${name}: ${value}\r\n`;
+    }
+    // node:http adds its own Date only when the response has none (stored responses usually carry the origin's).
+    if (!hasDate) head += `Date: ${new Date(second * 1000).toUTCString()}\r\n`;
+    head += `Connection: keep-alive\r\n${this.keepAliveLine}\r\n`;
+    const headBytes = Buffer.byteLength(head, 'latin1');
+    const body = entry.body!;
+    const withBody = body.length <= WIRE_BODY_LIMIT;
+    const wire = Buffer.allocUnsafe(headBytes + (withBody ? body.length : 0));
+    wire.write(head, 0, 'latin1');
+    if (withBody) body.copy(wire, headBytes);
+    memo.wire = wire;
+    memo.wireSecond = second;
+    return wire;
   }
 
   /** Answers from a stored entry: conditionals (304/412), Range (206/416), HEAD, or the full body. */
@@ -1063,8 +1188,8 @@ interface ConnInfo {
 }
 
 /** The TCP peer, IPv4-mapped IPv6 ('::ffff:1.2.3.4') unmapped. */
-function peerAddress(req: IncomingMessage): string {
-  const ra = req.socket.remoteAddress ?? '';
+function peerAddress(socket: Socket): string {
+  const ra = socket.remoteAddress ?? '';
   return ra.charCodeAt(0) === 58 /* ':' */ ? canonicalIp(ra) || ra : ra;
 }
 
@@ -1082,7 +1207,7 @@ function appendVia(prior: string | string[] | undefined, via: string): string {
 }
 
 /** A request with no directive that could change how the cache answers it. */
-function isPlainRequest(h: IncomingMessage['headers']): boolean {
+function isPlainRequest(h: IncomingMessage['headers'] | PlainHeaders): boolean {
   return (
     h['cache-control'] === undefined &&
     h.pragma === undefined &&
