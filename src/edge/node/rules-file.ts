@@ -1,6 +1,6 @@
-import { createReadStream } from 'node:fs';
 import type { BlockRule } from '../../shared/rules/block-rule.js';
 import { readRulesFile } from '../../shared/rules/parse-rules-jsonl.js';
+import { countLines } from '../../shared/rules/read-rules-file.js';
 import { EdgewardError } from '../../shared/errors.js';
 import { RuleSet } from '../../shared/rules/rule-set.js';
 
@@ -19,7 +19,7 @@ export async function loadRulesFile(path: string): Promise<readonly BlockRule[]>
  */
 export async function compileRulesFile(path: string): Promise<{ set: RuleSet; count: number }> {
   // Sized from the line count: growing row arrays and table step by step would leave copies behind.
-  const set = new RuleSet(await countLines(path));
+  const set = new RuleSet(await sizeFor(path));
   let count = 0;
   await readChecked(path, (rule) => {
     set.add(rule);
@@ -29,17 +29,12 @@ export async function compileRulesFile(path: string): Promise<{ set: RuleSet; co
   return { set, count };
 }
 
-async function countLines(path: string): Promise<number> {
-  let lines = 1;
+async function sizeFor(path: string): Promise<number> {
   try {
-    for await (const chunk of createReadStream(path)) {
-      const buf = chunk as Buffer;
-      for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) lines++;
-    }
+    return await countLines(path);
   } catch {
     return 16; // readChecked reports the unreadable file with its own error
   }
-  return lines;
 }
 
 async function readChecked(

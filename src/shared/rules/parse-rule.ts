@@ -4,7 +4,8 @@ import type { BlockRule, RuleMatchKind } from './block-rule.js';
 
 /**
  * One rule from its JSON form, validated field by field. Every problem is reported (not just the first), each
- * naming its field, so an operator fixes a rules file in one go.
+ * naming its field, so an operator fixes a rules file in one go. `where` prefixes the field names ("line 12");
+ * as a function it is only called for a rule with errors.
  */
 const MATCH_KINDS: readonly RuleMatchKind[] = ['exact', 'prefix', 'host'];
 const KNOWN_FIELDS = new Set(['id', 'match', 'url', 'countries', 'notice', 'demandedBy', 'law']);
@@ -13,13 +14,13 @@ const COUNTRY = /^[A-Za-z]{2}$/;
 export function parseRule(
   value: unknown,
   defaultId: number,
-  where: string,
+  where: string | (() => string),
 ): { rule?: BlockRule; errors: EdgewardError[] } {
   const errors: EdgewardError[] = [];
-  const bad = (field: string, message: string) =>
-    errors.push(
-      new EdgewardError('invalid_rule', `${where}: ${field}: ${message}`, { field: `${where}: ${field}` }),
-    );
+  const bad = (field: string, message: string) => {
+    const w = typeof where === 'string' ? where : where();
+    errors.push(new EdgewardError('invalid_rule', `${w}: ${field}: ${message}`, { field: `${w}: ${field}` }));
+  };
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     bad('rule', 'must be a JSON object');
     return { errors };
