@@ -4,7 +4,7 @@
  *
  * Settings (environment): BENCH_DURATION seconds per load run (8), BENCH_WARMUP seconds of unmeasured load before
  * each run (2), BENCH_ROUNDS alternated rounds whose median is reported for the targeted cases (3),
- * BENCH_CONNECTIONS (32), BENCH_WORKERS
+ * BENCH_RULE_ROUNDS alternated runs of each edge in the rule-check section (5), BENCH_CONNECTIONS (32), BENCH_WORKERS
  * processes for each server under test (1: the load generator needs the other core of this 2-core machine),
  * BENCH_RULES (1000000), BENCH_PURGE_OBJECTS (1000000), BENCH_PROPAGATION_EDGES ("1,5,20"),
  * BENCH_PROPAGATION_CHANGES (200).
@@ -13,11 +13,12 @@ import { spawnSync } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { hasWrk, runLoad, type LoadResult } from './load-generator.js';
 import { startEdge, startFixture, startNginx, type Launched } from './launch.js';
 import { treeCpuSeconds, treeRssBytes } from './process-tree.js';
-import { benchRuleSet } from './rule-set.bench.js';
+import type { RuleSetFigures } from './rule-set.bench.js';
 import { benchTempDir, removeBenchTempDirs } from './temp-dirs.js';
 import { benchPurgeByTag } from './purge.bench.js';
 import { benchPropagation } from './propagation.bench.js';
@@ -33,6 +34,7 @@ const settings = {
   duration: env('BENCH_DURATION', 8),
   warmup: env('BENCH_WARMUP', 2),
   rounds: env('BENCH_ROUNDS', 3),
+  ruleRounds: env('BENCH_RULE_ROUNDS', 5),
   connections: env('BENCH_CONNECTIONS', 32),
   workers: env('BENCH_WORKERS', 1),
   rules: env('BENCH_RULES', 1_000_000),
@@ -232,46 +234,58 @@ async function writeRulesFile(n: number, host: string): Promise<string> {
 
 const RULES_HOST = 'bench.edgeward.test';
 
+/** The compiled set's own figures, from a process of its own (see rule-set.bench.ts). */
+function ruleSetFigures(rules: number): RuleSetFigures {
+  const script = fileURLToPath(new URL('./rule-set.bench.js', import.meta.url));
+  const r = spawnSync(process.execPath, ['--expose-gc', script, String(rules), '--json'], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`rule-set.bench.js exited ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as RuleSetFigures;
+}
+
 async function rulesSection(): Promise<void> {
+  const rounds = settings.ruleRounds;
   console.log(
-    `\n== Rule check: HIT 1 KiB with ${fmt(settings.rules)} rules loaded vs none (same run, ${settings.rounds} alternated rounds, medians)`,
+    `\n== Rule check: HIT 1 KiB with ${fmt(settings.rules)} rules loaded vs none (two edges up side by side, ${rounds} alternated runs each, medians)`,
   );
-  const mem = await benchRuleSet({ rules: settings.rules });
+  const mem = ruleSetFigures(settings.rules);
   console.log(
-    `rule set in memory: ${fmt(mem.bytesPerRule, 1)} bytes/rule (target < 40: ${mark(mem.bytesPerRule < 40)}), build ${fmt(mem.buildMs)} ms, lookup ${fmt(mem.lookupNsPerOp)} ns/op incl. normalization`,
+    `rule set in memory: ${fmt(mem.bytesPerRule, 1)} bytes/rule (target < 40: ${mark(mem.bytesPerRule < 40)}), build ${fmt(mem.buildMs)} ms, lookup ${fmt(mem.lookupNsPerOp)} ns/op incl. normalization, ${fmt(mem.matchNsPerOp)} ns the rule check alone`,
   );
   const rulesFile = await writeRulesFile(settings.rules, RULES_HOST);
   const origin = await startFixture('origin', logDir);
+  const edges: Partial<Record<'none' | 'loaded', Launched>> = {};
   try {
-    const rps: { none: number[]; loaded: number[] } = { none: [], loaded: [] };
-    const rss: { none: number[]; loaded: number[] } = { none: [], loaded: [] };
-    const cpuUs: { none: number[]; loaded: number[] } = { none: [], loaded: [] };
+    // Both edges run for the whole section and take turns under load, so a slow phase of the machine lands on
+    // both alike; the one not under load is idle.
+    edges.none = await startEdge(origin.port, { workers: settings.workers, logDir });
+    edges.loaded = await startEdge(origin.port, { workers: settings.workers, logDir, rulesFile });
     const headers = { host: RULES_HOST };
-    for (let round = 0; round < settings.rounds; round++) {
+    for (const [variant, edge] of Object.entries(edges)) {
+      const base = `http://127.0.0.1:${edge.port}`;
+      if (variant === 'loaded') await expectStatus(`${base}/manga/1/chapter-1.html`, 451, headers);
+      for (let i = 0; i < 3; i++) await request(`${base}/obj/1024`, { headers }).then((r) => r.body.dump());
+      await expectHeader(`${base}/obj/1024`, 'cache-status', /;\s*hit/, headers);
+    }
+    const rps: { none: number[]; loaded: number[] } = { none: [], loaded: [] };
+    const cpuUs: { none: number[]; loaded: number[] } = { none: [], loaded: [] };
+    for (let round = 0; round < rounds; round++) {
       for (const variant of ['none', 'loaded'] as const) {
-        const edge = await startEdge(origin.port, {
-          workers: settings.workers,
-          logDir,
-          ...(variant === 'loaded' ? { rulesFile } : {}),
+        const edge = edges[variant]!;
+        const r = await measure({
+          url: `http://127.0.0.1:${edge.port}/obj/1024`,
+          host: RULES_HOST,
+          pid: edge.child.pid!,
         });
-        try {
-          const base = `http://127.0.0.1:${edge.port}`;
-          if (variant === 'loaded') await expectStatus(`${base}/manga/1/chapter-1.html`, 451, headers);
-          for (let i = 0; i < 3; i++)
-            await request(`${base}/obj/1024`, { headers }).then((r) => r.body.dump());
-          await expectHeader(`${base}/obj/1024`, 'cache-status', /;\s*hit/, headers);
-          const r = await measure({ url: `${base}/obj/1024`, host: RULES_HOST, pid: edge.child.pid! });
-          rps[variant].push(r.requestsPerSecond);
-          if (r.cpuUsPerRequest !== null) cpuUs[variant].push(r.cpuUsPerRequest);
-          rss[variant].push(treeRssBytes(edge.child.pid!));
-          console.log(
-            `  round ${round + 1} ${variant === 'none' ? 'no rules       ' : `${fmt(settings.rules)} rules`}: ${fmt(r.requestsPerSecond)} req/s, p99 ${fmt(r.p99Ms, 2)} ms, CPU ${cpu(r)} us/request`,
-          );
-        } finally {
-          await edge.stop();
-        }
+        rps[variant].push(r.requestsPerSecond);
+        if (r.cpuUsPerRequest !== null) cpuUs[variant].push(r.cpuUsPerRequest);
+        console.log(
+          `  run ${round + 1} ${variant === 'none' ? 'no rules       ' : `${fmt(settings.rules)} rules`}: ${fmt(r.requestsPerSecond)} req/s, p99 ${fmt(r.p99Ms, 2)} ms, CPU ${cpu(r)} us/request`,
+        );
       }
     }
+    const rss = { none: treeRssBytes(edges.none.child.pid!), loaded: treeRssBytes(edges.loaded.child.pid!) };
     const mid = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor((a.length - 1) / 2)]!;
     const cost = 1 - mid(rps.loaded) / mid(rps.none);
     console.log(
@@ -286,9 +300,9 @@ async function rulesSection(): Promise<void> {
         `rule check cost in CPU per request: ${fmt(cpuCost * 100, 2)} % (medians ${fmt(mid(cpuUs.none), 1)} -> ${fmt(mid(cpuUs.loaded), 1)} us)`,
       );
     // The whole serving node's memory, not only the compiled set: what an operator pays per rule.
-    const perRule = (mid(rss.loaded) - mid(rss.none)) / settings.rules;
+    const perRule = (rss.loaded - rss.none) / settings.rules;
     console.log(
-      `edge process memory (RSS, after load): ${fmt(mid(rss.none) / 2 ** 20)} MiB without rules, ${fmt(mid(rss.loaded) / 2 ** 20)} MiB with them = ${fmt(perRule, 1)} bytes/rule for the whole node (target < 40: ${mark(perRule < 40)})`,
+      `edge process memory (RSS, after load): ${fmt(rss.none / 2 ** 20)} MiB without rules, ${fmt(rss.loaded / 2 ** 20)} MiB with them = ${fmt(perRule, 1)} bytes/rule for the whole node (target < 40: ${mark(perRule < 40)})`,
     );
     results.rules = {
       memory: mem,
@@ -300,6 +314,7 @@ async function rulesSection(): Promise<void> {
       nodeBytesPerRule: perRule,
     };
   } finally {
+    for (const e of Object.values(edges)) await e.stop();
     await origin.stop();
   }
 }
