@@ -27,7 +27,7 @@ const KIND_QUERY = 4; // an exact rule with a query: matched on path, then on it
 const EMPTY = -1;
 const TOMBSTONE = -2;
 /** Table slots per live rule after a resize; resized when more than MAX_LOAD of the slots are taken. */
-const SLOTS_PER_RULE = 1 / 0.55;
+const SLOTS_PER_RULE = 1 / 0.65;
 const MAX_LOAD = 0.75;
 
 interface RuleMeta {
