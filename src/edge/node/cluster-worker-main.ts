@@ -6,6 +6,7 @@
 import { pino } from 'pino';
 import { AggregatorRegistry, register } from 'prom-client';
 import { EdgewardError } from '../../shared/errors.js';
+import type { SiblingCopy } from '../proxy/sibling-copy.js';
 import { isNodeMessage, MESSAGE_TAG, type PrimaryToWorker, type WorkerToPrimary } from './node-messages.js';
 import { startWorkerRuntime, type WorkerRuntime } from './worker-runtime.js';
 
@@ -18,6 +19,29 @@ let logger = pino({ base: { pid: process.pid, worker: process.env.EDGEWARD_WORKE
 
 function send(m: WorkerToPrimary): void {
   if (process.connected) process.send!(m);
+}
+
+/** A miss waits this long for the other workers at most, then goes to the origin. */
+const SIBLING_WAIT_MS = 250;
+let nextAsk = 1;
+const asks = new Map<number, (copy: SiblingCopy | null) => void>();
+
+/** Asks the primary for a sibling's fresh copy; null when none has one or none answers in time. */
+function askSiblings(primaryKey: string, headers: Record<string, string | string[] | undefined>) {
+  return new Promise<SiblingCopy | null>((resolve) => {
+    if (!process.connected) return resolve(null);
+    const id = nextAsk++;
+    const timer = setTimeout(() => {
+      asks.delete(id);
+      resolve(null);
+    }, SIBLING_WAIT_MS);
+    asks.set(id, (copy) => {
+      clearTimeout(timer);
+      asks.delete(id);
+      resolve(copy);
+    });
+    send({ tag: MESSAGE_TAG, kind: 'ask', id, primaryKey, headers });
+  });
 }
 
 async function shutdown(code: number): Promise<void> {
@@ -33,7 +57,7 @@ async function shutdown(code: number): Promise<void> {
   process.exit(code);
 }
 
-async function handle(m: PrimaryToWorker): Promise<unknown> {
+async function handle(m: Exclude<PrimaryToWorker, { op: 'answer' }>): Promise<unknown> {
   if (m.op === 'init') {
     logger = pino({
       level: m.config.logLevel,
@@ -48,6 +72,7 @@ async function handle(m: PrimaryToWorker): Promise<unknown> {
       missedPurges: m.missedPurges,
       logger,
       registry: register,
+      ...(m.workers > 1 ? { siblings: askSiblings } : {}),
     });
     return { port: runtime.address.port, address: runtime.address.address };
   }
@@ -70,12 +95,18 @@ async function handle(m: PrimaryToWorker): Promise<unknown> {
       return { purged: r.purge(m.purge) };
     case 'stats':
       return r.stats();
+    case 'sibling-copy':
+      return r.edge.copyForSibling(m.primaryKey, m.headers);
   }
 }
 
 process.on('message', (msg: unknown) => {
   if (!isNodeMessage(msg)) return; // prom-client's own metric requests share the channel
   const m = msg as PrimaryToWorker;
+  if (m.op === 'answer') {
+    asks.get(m.id)?.(m.value);
+    return;
+  }
   handle(m).then(
     (value) => send({ tag: MESSAGE_TAG, kind: 'reply', id: m.id, ok: true, value }),
     (e: unknown) => {

@@ -17,7 +17,9 @@ import {
   type WorkerRequest,
   type WorkerStats,
   type WorkerToPrimary,
+  type SiblingRequestHeaders,
 } from './node-messages.js';
+import type { SiblingCopy } from '../proxy/sibling-copy.js';
 import { startWorkerRuntime, type WorkerRuntime } from './worker-runtime.js';
 import { compileRulesFile, loadRulesFile } from './rules-file.js';
 
@@ -288,6 +290,26 @@ async function startClusterNode(o: EdgeNodeOptions, workers: number): Promise<Ed
       });
     });
 
+  /** The first fresh copy any other serving worker holds (they are asked at once), or null. */
+  const askOthers = async (
+    from: Slot,
+    primaryKey: string,
+    headers: SiblingRequestHeaders,
+  ): Promise<SiblingCopy | null> => {
+    const others = slots.filter((s) => s !== from && s.ready && s.worker !== null);
+    if (others.length === 0) return null;
+    const asked = others.map((s) =>
+      request(s.worker!, { op: 'sibling-copy', primaryKey, headers }).then(
+        (copy) => copy ?? Promise.reject(new Error('none')),
+      ),
+    );
+    try {
+      return await Promise.any(asked);
+    } catch {
+      return null; // nobody had it (or a worker failed to answer: the miss goes to the origin)
+    }
+  };
+
   const failPendingOf = (w: Worker, why: string): void => {
     for (const [id, p] of pending) {
       if (p.worker !== w) continue;
@@ -360,6 +382,12 @@ async function startClusterNode(o: EdgeNodeOptions, workers: number): Promise<Ed
               reject(e);
             },
           );
+          return;
+        }
+        if (m.kind === 'ask') {
+          void askOthers(slot, m.primaryKey, m.headers).then((value) => {
+            if (w.isConnected()) w.send({ tag: MESSAGE_TAG, op: 'answer', id: m.id, value });
+          });
           return;
         }
         const p = pending.get(m.id);

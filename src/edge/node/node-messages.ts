@@ -1,6 +1,7 @@
 import type { ConfigChange, EdgeSnapshot, PurgeRequest } from '../../shared/config/config-change.js';
 import type { BlockRule } from '../../shared/rules/block-rule.js';
 import type { EdgeConfig } from '../config/edge-config.js';
+import type { SiblingCopy } from '../proxy/sibling-copy.js';
 
 /**
  * The cluster primary <-> worker protocol (over the IPC channel, 'advanced' serialization). The primary owns the
@@ -25,7 +26,12 @@ export type WorkerRequest =
   | { op: 'set-rules'; rules: readonly BlockRule[] }
   | { op: 'purge'; purge: PurgeRequest }
   | { op: 'stats' }
+  /** A sibling missed this key: a fresh copy of the variant its request selects, if this worker holds one. */
+  | { op: 'sibling-copy'; primaryKey: string; headers: SiblingRequestHeaders }
   | { op: 'shutdown' };
+
+/** The request headers a stored variant is selected by (Vary) and judged fresh for. */
+export type SiblingRequestHeaders = Record<string, string | string[] | undefined>;
 
 export interface WorkerStats {
   readonly pid: number;
@@ -42,13 +48,19 @@ export interface WorkerReplies {
   'set-rules': { rules: number };
   purge: { purged: number };
   stats: WorkerStats;
+  'sibling-copy': SiblingCopy | null;
   shutdown: null;
 }
 
-export type PrimaryToWorker = { tag: typeof MESSAGE_TAG; id: number } & WorkerRequest;
+export type PrimaryToWorker =
+  | ({ tag: typeof MESSAGE_TAG; id: number } & WorkerRequest)
+  /** The answer to a worker's 'ask'. */
+  | { tag: typeof MESSAGE_TAG; op: 'answer'; id: number; value: SiblingCopy | null };
 
 export type WorkerToPrimary =
   | { tag: typeof MESSAGE_TAG; kind: 'hello' }
+  /** A worker's miss: the primary asks the other workers for a copy (op 'sibling-copy') and answers. */
+  | { tag: typeof MESSAGE_TAG; kind: 'ask'; id: number; primaryKey: string; headers: SiblingRequestHeaders }
   | { tag: typeof MESSAGE_TAG; kind: 'reply'; id: number; ok: true; value: unknown }
   | {
       tag: typeof MESSAGE_TAG;

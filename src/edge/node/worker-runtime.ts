@@ -11,6 +11,7 @@ import { EdgeState } from '../edge-state.js';
 import { openCountryLookup } from '../geo/country-lookup.js';
 import { parseTrustedProxies } from '../net/client-address.js';
 import { createEdgeServer, type EdgeServer } from '../proxy/edge-server.js';
+import type { SiblingLookup } from '../proxy/sibling-copy.js';
 import type { CacheStore } from '../store/cache-store.js';
 import { openTieredCacheStore } from '../store/tiered-cache-store.js';
 import { edgeStateTarget } from '../sync/edge-state-target.js';
@@ -50,6 +51,8 @@ export async function startWorkerRuntime(o: {
   registry: Registry;
   /** Purges that happened while this worker was down (its disk cache missed them); 'all' = drop every zone. */
   missedPurges?: readonly PurgeRequest[] | 'all';
+  /** The node's other workers, asked before a miss goes to the origin (cluster mode). */
+  siblings?: SiblingLookup;
 }): Promise<WorkerRuntime> {
   const { config, logger } = o;
   const geo = await openCountryLookup(config.geoip);
@@ -124,6 +127,7 @@ export async function startWorkerRuntime(o: {
     limits: config.limits,
     logger,
     metrics: createEdgeMetrics(o.registry),
+    ...(o.siblings === undefined ? {} : { siblings: o.siblings }),
   });
   const target = edgeStateTarget({ state, applyPurge: (p) => edge.applyPurge(p), logger });
   const missed = o.missedPurges ?? [];

@@ -12,6 +12,7 @@ import type { EdgeState } from '../edge-state.js';
 import { installHitFastPath } from './hit-fast-path.js';
 import { OriginPools } from './origin-pools.js';
 import { RequestPipeline } from './request-pipeline.js';
+import type { SiblingCopy, SiblingLookup } from './sibling-copy.js';
 
 export interface EdgeLimits {
   maxHeaderBytes: number;
@@ -48,6 +49,8 @@ export interface EdgeServerOptions {
   logger: Logger;
   metrics: EdgeMetrics;
   scheme?: 'http' | 'https';
+  /** The node's other workers, asked before a miss goes to the origin (cluster mode). */
+  siblings?: SiblingLookup;
 }
 
 export interface EdgeServer {
@@ -57,6 +60,8 @@ export interface EdgeServer {
   fastPathConnections(): number;
   /** Applies a purge to the store; returns how many objects matched. */
   applyPurge(p: PurgeRequest): number;
+  /** A fresh copy of the variant a sibling worker's request selects, or null (see sibling-copy.ts). */
+  copyForSibling(primaryKey: string, headers: http.IncomingHttpHeaders): Promise<SiblingCopy | null>;
   /** Graceful: stop accepting, drain in-flight, close idle keep-alive sockets, close origin pools. */
   close(): Promise<void>;
 }
@@ -79,6 +84,7 @@ export function createEdgeServer(opts: EdgeServerOptions): EdgeServer {
     metrics: opts.metrics,
     scheme: opts.scheme ?? 'http',
     keepAliveTimeoutMs: limits.keepAliveTimeoutMs,
+    ...(opts.siblings === undefined ? {} : { siblings: opts.siblings }),
   });
   let closing = false;
   const server = http.createServer(
@@ -160,6 +166,7 @@ export function createEdgeServer(opts: EdgeServerOptions): EdgeServer {
         });
       }),
     applyPurge,
+    copyForSibling: (primaryKey, headers) => pipeline.copyForSibling(primaryKey, headers),
     fastPathConnections: () => fastPath.connections,
     close: async () => {
       if (closing) return;

@@ -34,6 +34,7 @@ import {
 } from './forward-headers.js';
 import type { OriginPools } from './origin-pools.js';
 import type { PlainHeaders } from './plain-request.js';
+import { SIBLING_COPY_MAX_BYTES, type SiblingCopy, type SiblingLookup } from './sibling-copy.js';
 
 export interface PipelineOptions {
   state: EdgeState;
@@ -48,6 +49,8 @@ export interface PipelineOptions {
   scheme: 'http' | 'https';
   /** node:http's keep-alive timeout: announced in the fast path's `Keep-Alive` header as node:http does. */
   keepAliveTimeoutMs: number;
+  /** The node's other workers, asked for a fresh copy before a miss goes to the origin (cluster mode only). */
+  siblings?: SiblingLookup;
 }
 
 /** Per-request state, one object so the hot path allocates little. */
@@ -77,7 +80,8 @@ type FillResult =
   | {
       kind: 'entry';
       entry: CacheEntry;
-      how: 'stored' | 'revalidated' | 'stale-error';
+      /** sibling: copied from another worker of this node, which had it fresh. */
+      how: 'stored' | 'revalidated' | 'stale-error' | 'sibling';
       fwdStatus?: number;
       detail?: string;
     }
@@ -364,7 +368,10 @@ export class RequestPipeline {
     }
     const sink =
       ctx.method === 'HEAD' || hasConditionalOrRange(ctx.req.headers) ? Sink.ServeAfter : Sink.Stream;
-    const flight = this.fill(ctx, stale, sink, fwd);
+    const flight =
+      stale === null && this.o.siblings !== undefined
+        ? this.fillFromSibling(ctx, this.o.siblings, sink, fwd)
+        : this.fill(ctx, stale, sink, fwd);
     this.flights.set(ctx.primaryKey, flight);
     const done = () => {
       if (this.flights.get(ctx.primaryKey) === flight) this.flights.delete(ctx.primaryKey);
@@ -417,6 +424,15 @@ export class RequestPipeline {
     collapsed: boolean,
   ): void {
     const now = Date.now();
+    if (r.how === 'sibling') {
+      // The node's cache held it, in another worker: a hit for the client and for the origin.
+      const cs = formatCacheStatus(this.o.nodeName, {
+        hit: true,
+        ...(collapsed ? { collapsed: true } : {}),
+        detail: 'sibling',
+      });
+      return this.serveEntry(ctx, r.entry, cs, 'hit', now);
+    }
     if (r.how === 'stale-error') {
       const cs = formatCacheStatus(this.o.nodeName, {
         hit: false,
@@ -451,6 +467,58 @@ export class RequestPipeline {
         this.o.logger.error({ err: e, key }, 'background revalidation failed');
       },
     );
+  }
+
+  // ---- copies between the workers of one node ----------------------------------------------------------
+
+  /** A miss asks the node's other workers first; only when none holds a fresh copy does it go to the origin. */
+  private async fillFromSibling(
+    ctx: Ctx,
+    siblings: SiblingLookup,
+    sink: Sink,
+    fwd: Fwd,
+  ): Promise<FillResult> {
+    let copy: SiblingCopy | null = null;
+    try {
+      copy = await siblings(ctx.primaryKey, ctx.req.headers);
+    } catch (e) {
+      this.o.logger.warn(
+        { err: e, key: ctx.primaryKey },
+        'asking the sibling workers failed; going to the origin',
+      );
+    }
+    if (copy !== null && copy.meta.primaryKey === ctx.primaryKey && copy.meta.zone === ctx.zone!.id) {
+      const writer = this.o.store.createWriter(copy.meta);
+      writer.write(copy.body);
+      const entry = await writer.commit();
+      if (entry !== null && varyMatches(entry.meta, ctx.req.headers))
+        return { kind: 'entry', entry, how: 'sibling' };
+    }
+    return this.fill(ctx, null, sink, fwd);
+  }
+
+  /**
+   * For a sibling worker's miss: the stored variant its request selects, when it is fresh for a plain GET (no
+   * request directives: the sibling's own client rules still apply when it serves it) and small enough to copy.
+   */
+  async copyForSibling(primaryKey: string, headers: IncomingMessage['headers']): Promise<SiblingCopy | null> {
+    const now = Date.now();
+    for (const entry of this.o.store.variants(primaryKey)) {
+      if (entry.meta.invalidated || entry.meta.bodySize > SIBLING_COPY_MAX_BYTES) continue;
+      if (!varyMatches(entry.meta, headers)) continue;
+      const zone = this.o.state.zone(entry.meta.zone);
+      if (zone === undefined || zone.state !== 'active') return null;
+      const plain = { ...headers };
+      for (const h of ['cache-control', 'pragma', 'range', 'if-none-match', 'if-modified-since'])
+        delete plain[h];
+      if (decideReuse(entry.meta, { method: 'GET', headers: plain }, zone.cache, now).kind !== 'fresh')
+        return null;
+      const body = entry.body ?? (await readAll(this.o.store.openBody(entry)));
+      if (body.length !== entry.meta.bodySize) return null;
+      const { bodySize: _size, invalidated: _inv, ...meta } = entry.meta;
+      return { meta, body };
+    }
+    return null;
   }
 
   // ---- origin fetch that may store ---------------------------------------------------------------------
@@ -1257,4 +1325,10 @@ function errorReason(e: unknown): string {
   if (code === 'ECONNREFUSED') return 'connect-refused';
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connection-reset';
   return 'unreachable';
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
 }

@@ -9,7 +9,8 @@ import { request, runCli, startCli, type CliProcess } from './cli-process.js';
 
 /**
  * `edgeward edge --config edge.yaml` as a real node:cluster of two workers: routing by Host, per-worker cache
- * directories, admin operations fanned out to every worker, metrics aggregated, a crashed worker restarted.
+ * directories filled from each other, admin operations fanned out to every worker, metrics aggregated, a crashed
+ * worker restarted.
  */
 const TOKEN = 'cluster-admin-token-0123456789';
 const JP = '133.0.0.1';
@@ -33,6 +34,16 @@ describe('edgeward edge (cluster of 2 workers)', () => {
     a = await startOrigin((req, res) => {
       if (req.url === '/slow') {
         setTimeout(() => res.end('slow done'), 1500);
+        return;
+      }
+      if (req.url === '/vary') {
+        res.writeHead(200, { 'cache-control': 'max-age=300', vary: 'accept-language' });
+        res.end(`lang ${req.headers['accept-language']}`);
+        return;
+      }
+      if (req.url === '/expired') {
+        res.writeHead(200, { 'cache-control': 'max-age=1' });
+        res.end('short-lived');
         return;
       }
       res.writeHead(200, { 'cache-control': 'max-age=300', 'cache-tag': 'a-all' });
@@ -85,17 +96,44 @@ describe('edgeward edge (cluster of 2 workers)', () => {
     assert.deepEqual((await readdir(join(dir, 'cache'))).sort(), ['worker-0', 'worker-1']);
   });
 
-  test('repeated requests become cache hits (every worker fills its own cache)', async () => {
+  test('the second request is a hit whichever worker takes it: a miss is copied from the worker that has it', async () => {
     const statuses: string[] = [];
-    for (let i = 0; i < 6; i++)
-      statuses.push(
-        String((await request(`${base}/hot`, { headers: { host: 'a.example' } })).headers['cache-status']),
-      );
+    const bodies: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      // A new connection each time: the primary hands them to the workers in turn.
+      const r = await request(`${base}/hot`, { headers: { host: 'a.example' } });
+      statuses.push(String(r.headers['cache-status']));
+      bodies.push(r.body);
+    }
+    assert.equal(a.count('/hot'), 1, 'one origin fetch for the whole node');
+    assert.match(statuses[0]!, /fwd=uri-miss; stored/);
+    for (const s of statuses.slice(1)) assert.match(s, /; hit/, statuses.join('\n'));
     assert.ok(
-      statuses.some((s) => /; hit/.test(s)),
-      statuses.join('\n'),
+      statuses.some((s) => /detail="sibling"/.test(s)),
+      `the other worker copied it: ${statuses.join(' | ')}`,
     );
-    assert.ok(a.count('/hot') <= 2, `one origin fetch per worker at most, saw ${a.count('/hot')}`);
+    assert.deepEqual(new Set(bodies), new Set(['from A']));
+  });
+
+  test('a sibling copy is only ever the variant the request selects, and only while fresh', async () => {
+    const get = (path: string, lang: string) =>
+      request(`${base}${path}`, { headers: { host: 'a.example', 'accept-language': lang } });
+    // Every request below is a new connection, so the two workers take turns.
+    assert.equal((await get('/vary', 'en')).body, 'lang en');
+    const fr = await get('/vary', 'fr');
+    assert.equal(fr.body, 'lang fr', 'the other language was never handed over');
+    for (let i = 0; i < 4; i++) {
+      assert.equal((await get('/vary', 'en')).body, 'lang en');
+      assert.equal((await get('/vary', 'fr')).body, 'lang fr');
+    }
+    assert.equal(a.count('/vary'), 2, 'one origin fetch per variant for the node');
+    await get('/expired', 'en');
+    await sleep(2100);
+    // Stale in the worker that stored it: the other worker must go to the origin, not copy the stale one.
+    const again = await get('/expired', 'en');
+    assert.equal(again.status, 200);
+    assert.doesNotMatch(String(again.headers['cache-status']), /sibling/);
+    assert.equal(a.count('/expired'), 2);
   });
 
   test('an X-Forwarded-For from an untrusted peer is ignored for the country', async () => {
@@ -159,10 +197,9 @@ describe('edgeward edge (cluster of 2 workers)', () => {
   });
 
   test('a crashed worker is restarted with the current rules and the purges it missed', async () => {
-    // Both workers cache /m (one origin fetch each).
-    for (let i = 0; i < 8 && a.count('/m') < 2; i++)
-      await request(`${base}/m`, { headers: { host: 'a.example' } });
-    assert.equal(a.count('/m'), 2);
+    // Both workers cache /m: one fetches it from the origin, the other copies it from its sibling.
+    for (let i = 0; i < 4; i++) await request(`${base}/m`, { headers: { host: 'a.example' } });
+    assert.equal(a.count('/m'), 1);
     await sleep(300); // let the stores' journals reach the disk
     const before = await health();
     const victim = before.workers.pids[0] as number;
@@ -187,7 +224,8 @@ describe('edgeward edge (cluster of 2 workers)', () => {
       const r = await request(`${base}/m`, { headers: { host: 'a.example' } });
       assert.equal(r.status, 200);
     }
-    assert.equal(a.count('/m'), 4, 'each worker fetched /m again after the purge');
+    // Had either worker kept its old copy, the other would have copied it instead of asking the origin.
+    assert.equal(a.count('/m'), 2, 'the node fetched /m again after the purge, once');
     for (let i = 0; i < 4; i++)
       assert.equal((await request(`${base}/takedown`, { headers: { host: 'b.example' } })).status, 451);
   });
