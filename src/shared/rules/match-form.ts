@@ -12,9 +12,13 @@ import { removeDotSegments } from '../url/normalize-url.js';
  * Path case is kept: lower-casing would block unrelated resources on every case-sensitive origin.
  */
 export function matchHost(host: string): string {
-  if (host.charCodeAt(host.length - 1) === 93 /* ] */) return host;
-  const colon = host.lastIndexOf(':');
-  return colon < 0 ? host : host.slice(0, colon);
+  const n = host.length;
+  if (host.charCodeAt(n - 1) === 93 /* ] */) return host;
+  // Normalized hosts carry a valid port (five digits at most) or none, so a ':' can only be among the last six
+  // characters; lastIndexOf is a call into the runtime, on every request.
+  for (let i = n - 1; i >= 0 && i >= n - 6; i--)
+    if (host.charCodeAt(i) === 58 /* : */) return host.slice(0, i);
+  return host;
 }
 
 function hexValue(c: number): number {

@@ -50,10 +50,13 @@ function fmix(h: number): number {
 // so the running state of one pass yields the host, prefix and exact keys.
 const H1_SEED = 0x811c9dc5;
 const H2_SEED = 0x9747b28c;
-let stA = 0;
-let stB = 0;
-let keyLo = 0;
-let keyHi = 0;
+// The running hashes and the last key live in a typed array: module-level `let`s holding 32-bit values were boxed
+// as heap numbers on every write, four allocations per request.
+const H = new Uint32Array(4);
+const ST_A = 0;
+const ST_B = 1;
+const KEY_LO = 2;
+const KEY_HI = 3;
 function hashHost(host: string): void {
   let a = H1_SEED;
   let b = H2_SEED;
@@ -63,28 +66,28 @@ function hashHost(host: string): void {
     b = Math.imul(b ^ c, 0x5bd1e995);
     b ^= b >>> 15;
   }
-  stA = a;
-  stB = b;
+  H[ST_A] = a;
+  H[ST_B] = b;
 }
 function hashPath(path: string, start: number, end: number): void {
-  let a = stA;
-  let b = stB;
+  let a = H[ST_A]!;
+  let b = H[ST_B]!;
   for (let i = start; i < end; i++) {
     const c = path.charCodeAt(i);
     a = Math.imul(a ^ c, 0x01000193);
     b = Math.imul(b ^ c, 0x5bd1e995);
     b ^= b >>> 15;
   }
-  stA = a;
-  stB = b;
+  H[ST_A] = a;
+  H[ST_B] = b;
 }
 function finish(a: number, b: number, kind: number): void {
-  keyLo = fmix(a ^ Math.imul(kind, 0x9e3779b1));
-  keyHi = fmix(b ^ Math.imul(kind, 0x7feb352d));
+  H[KEY_LO] = fmix(a ^ Math.imul(kind, 0x9e3779b1));
+  H[KEY_HI] = fmix(b ^ Math.imul(kind, 0x7feb352d));
 }
-/** 32 bits naming a host for the per-host prefix-length masks. */
+/** 30 bits naming a host for the per-host prefix-length masks (a small integer: a cheap Map key). */
 function hostTag(a: number, b: number): number {
-  return fmix(a ^ Math.imul(b, 0x27d4eb2f) ^ 0x5f356495);
+  return fmix(a ^ Math.imul(b, 0x27d4eb2f) ^ 0x5f356495) & 0x3fffffff;
 }
 
 export class RuleSet {
@@ -227,8 +230,8 @@ export class RuleSet {
     this.query = url.query;
     const host = matchHost(url.host);
     hashHost(host);
-    const hostA = stA;
-    const hostB = stB;
+    const hostA = H[ST_A]!;
+    const hostB = H[ST_B]!;
     if (this.hostRuleCount > 0) {
       finish(hostA, hostB, KIND_HOST);
       this.probe();
@@ -264,19 +267,19 @@ export class RuleSet {
         }
       }
       if (limit < exactEnd) {
-        stA = a;
-        stB = b;
+        H[ST_A] = a;
+        H[ST_B] = b;
         hashPath(path, limit, exactEnd);
-        exactA = stA;
-        exactB = stB;
+        exactA = H[ST_A]!;
+        exactB = H[ST_B]!;
       }
-      stA = exactA;
-      stB = exactB;
+      H[ST_A] = exactA;
+      H[ST_B] = exactB;
     }
-    finish(stA, stB, KIND_EXACT);
+    finish(H[ST_A]!, H[ST_B]!, KIND_EXACT);
     this.probe();
     if (this.queryRules.size > 0 && url.query !== '') {
-      finish(stA, stB, KIND_QUERY);
+      finish(H[ST_A]!, H[ST_B]!, KIND_QUERY);
       this.probe();
     }
     return this.best < 0 ? null : this.hit(this.best);
@@ -292,12 +295,13 @@ export class RuleSet {
   private probe(): void {
     const table = this.table;
     const slots = this.slots;
-    if ((this.filter[(keyHi & this.filterMask) >>> 5]! & (1 << (keyHi & 31))) === 0) return;
-    const lo = keyLo | 0;
-    for (let i = this.home(keyLo); ; i = i + 1 === slots ? 0 : i + 1) {
+    const hi = H[KEY_HI]!;
+    if ((this.filter[(hi & this.filterMask) >>> 5]! & (1 << (hi & 31))) === 0) return;
+    const lo = H[KEY_LO]! | 0;
+    for (let i = this.home(lo); ; i = i + 1 === slots ? 0 : i + 1) {
       const row = table[2 * i + 1]!;
       if (row === EMPTY) return;
-      if (row >= 0 && table[2 * i] === lo && this.his[row] === keyHi) this.consider(row);
+      if (row >= 0 && table[2 * i] === lo && this.his[row] === hi) this.consider(row);
     }
   }
 
@@ -497,15 +501,15 @@ function ruleKey(rule: BlockRule): RuleKey {
   const params = rule.match === 'exact' && url.query !== '' ? queryParams(url.query) : NO_PARAMS;
   const kind = kindOf(rule.match, params);
   hashHost(matchHost(url.host));
-  const tag = hostTag(stA, stB);
+  const tag = hostTag(H[ST_A]!, H[ST_B]!);
   let length = 0;
   if (kind !== KIND_HOST) {
     const path = matchPath(url.path);
     length = kind === KIND_PREFIX ? path.length : exactPathLength(path);
     hashPath(path, 0, length);
   }
-  finish(stA, stB, kind);
-  return { kind, lo: keyLo, hi: keyHi, length, hostTag: tag, params };
+  finish(H[ST_A]!, H[ST_B]!, kind);
+  return { kind, lo: H[KEY_LO]!, hi: H[KEY_HI]!, length, hostTag: tag, params };
 }
 
 function kindOf(match: RuleMatchKind, params: readonly string[]): number {
