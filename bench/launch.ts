@@ -99,7 +99,14 @@ export async function startFixture(role: 'origin' | 'bare', logDir: string): Pro
 
 export async function startEdge(
   originPort: number,
-  opts: { workers: number; rulesFile?: string; logDir: string; memoryCache?: string },
+  opts: {
+    workers: number;
+    rulesFile?: string;
+    logDir: string;
+    memoryCache?: string;
+    /** Run the edge on this CPU only (taskset), for the side-by-side comparisons. */
+    cpu?: number;
+  },
 ): Promise<Launched> {
   const port = await freePort();
   const adminPort = await freePort();
@@ -123,7 +130,11 @@ export async function startEdge(
     opts.memoryCache ?? '512MiB',
   ];
   if (opts.rulesFile) args.push('--rules', opts.rulesFile);
-  const child = spawnLogged('edge', process.execPath, args, opts.logDir);
+  const child =
+    opts.cpu === undefined
+      ? spawnLogged('edge', process.execPath, args, opts.logDir)
+      : // taskset execs node in its own process: the pid is the edge's.
+        spawnLogged('edge', 'taskset', ['-c', String(opts.cpu), process.execPath, ...args], opts.logDir);
   await waitForHttp(`http://127.0.0.1:${adminPort}/healthz`, 120_000, child);
   return { name: 'edge', port, child, stop: stopper(child) };
 }

@@ -23,6 +23,8 @@ export interface LoadOptions {
   readonly uniqueSuffixSize?: number;
   /** Host header to send instead of the URL's authority. */
   readonly host?: string;
+  /** Run the load generator on this CPU only (taskset; wrk only). */
+  readonly cpu?: number;
 }
 
 export function hasWrk(): boolean {
@@ -66,7 +68,10 @@ async function runWrk(o: LoadOptions): Promise<LoadResult> {
     args.push('-s', script);
   }
   args.push(o.url);
-  const out = await run('wrk', args);
+  const out =
+    o.cpu === undefined
+      ? await run('wrk', args)
+      : await run('taskset', ['-c', String(o.cpu), 'wrk', ...args]);
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
   const p50 = /\s50%\s+([\d.]+)(us|ms|s|m)/.exec(out);
   const p99 = /\s99%\s+([\d.]+)(us|ms|s|m)/.exec(out);
