@@ -34,6 +34,7 @@ import {
 } from './forward-headers.js';
 import type { OriginPools } from './origin-pools.js';
 import type { PlainHeaders } from './plain-request.js';
+import type { RuleSet } from '../../shared/rules/rule-set.js';
 import { SIBLING_COPY_MAX_BYTES, type SiblingCopy, type SiblingLookup } from './sibling-copy.js';
 
 export interface PipelineOptions {
@@ -118,6 +119,17 @@ interface HitMemo {
   wireSecond: number;
   /** The stored headers cannot be written as they are (a character node:http would refuse): no fast path. */
   wireRefused: boolean;
+  /**
+   * The last request the fast path found unblocked for this entry: the rule set (object and version), the
+   * normalized host, path and query, and the client's country. The rule check is a pure function of exactly
+   * these, so an identical request skips it; any rule change moves the version.
+   */
+  verdictRules: RuleSet | null;
+  verdictVersion: number;
+  verdictHost: string;
+  verdictPath: string;
+  verdictQuery: string;
+  verdictCountry: string | null;
 }
 
 /** Bodies up to this size are copied into a hit's prepared response buffer (one write a hit). */
@@ -368,10 +380,15 @@ export class RequestPipeline {
     }
     const sink =
       ctx.method === 'HEAD' || hasConditionalOrRange(ctx.req.headers) ? Sink.ServeAfter : Sink.Stream;
-    const flight =
-      stale === null && this.o.siblings !== undefined
-        ? this.fillFromSibling(ctx, this.o.siblings, sink, fwd)
-        : this.fill(ctx, stale, sink, fwd);
+    // A client's Cache-Control or Pragma may ask for the origin itself: only a plain miss asks the siblings.
+    const askSiblings =
+      stale === null &&
+      this.o.siblings !== undefined &&
+      ctx.req.headers['cache-control'] === undefined &&
+      ctx.req.headers.pragma === undefined;
+    const flight = askSiblings
+      ? this.fillFromSibling(ctx, this.o.siblings!, sink, fwd)
+      : this.fill(ctx, stale, sink, fwd);
     this.flights.set(ctx.primaryKey, flight);
     const done = () => {
       if (this.flights.get(ctx.primaryKey) === flight) this.flights.delete(ctx.primaryKey);
@@ -874,6 +891,12 @@ export class RequestPipeline {
         wire: null,
         wireSecond: -1,
         wireRefused: false,
+        verdictRules: null,
+        verdictVersion: -1,
+        verdictHost: '',
+        verdictPath: '',
+        verdictQuery: '',
+        verdictCountry: null,
       };
       this.memos.set(entry, memo);
     }
@@ -912,8 +935,9 @@ export class RequestPipeline {
   /**
    * The cache-hit fast path's request handler (hit-fast-path.ts): answers a plain GET on the socket when the
    * node:http path would answer it with servePlainHit, with the same bytes, and returns true; otherwise writes
-   * nothing and returns false (node:http then takes the request). Every check of route() runs here too, in the same
-   * order: the request's URL, its zone and zone state, the client's country, the block rules, then the cache.
+   * nothing and returns false (node:http then takes the request). Every check of route() runs here too: the
+   * request's URL, its zone and zone state, the client's country, the block rules, the cache. The stored entry is
+   * looked up before the rule check only to find its verdict memo; nothing is written before the check passed.
    */
   readonly serveFastHit = (socket: Socket, target: string, headers: PlainHeaders): boolean => {
     const o = this.o;
@@ -927,10 +951,28 @@ export class RequestPipeline {
     const zone = o.state.zoneForHost(url.host);
     if (zone === null || zone.state !== 'active') return false;
     const country = this.clientCountry(this.connInfo(socket), headers['x-forwarded-for']);
-    if (o.state.rules.match(url, country) !== null) return false;
     const keys = cacheKeys(zone.id, url, zone.cache.queryString);
     const entry = this.matchingVariant(o.store.variants(keys.primaryKey), headers);
+    // No entry: node:http's path answers, with its own block check first.
     if (entry === null || entry.meta.status !== 200) return false;
+    const rules = o.state.rules;
+    const v = this.memoFor(entry);
+    if (
+      v.verdictRules !== rules ||
+      v.verdictVersion !== rules.version ||
+      v.verdictCountry !== country ||
+      v.verdictPath !== url.path ||
+      v.verdictHost !== url.host ||
+      v.verdictQuery !== url.query
+    ) {
+      if (rules.match(url, country) !== null) return false;
+      v.verdictRules = rules;
+      v.verdictVersion = rules.version;
+      v.verdictCountry = country;
+      v.verdictPath = url.path;
+      v.verdictHost = url.host;
+      v.verdictQuery = url.query;
+    }
     const memo = this.plainFreshMemo(entry, zone, headers, now);
     if (memo === null) return false;
     const wire = this.hitWire(entry, memo, now);

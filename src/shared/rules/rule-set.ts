@@ -163,6 +163,12 @@ export class RuleSet {
     return this.live;
   }
 
+  /** Moves on every add and remove: a verdict remembered for a set object holds while its version is unchanged. */
+  get version(): number {
+    return this.changes;
+  }
+  private changes = 0;
+
   add(rule: BlockRule): void {
     const key = ruleKey(rule);
     if (this.rowCount === this.kinds.length) this.makeRoomForRow();
@@ -186,6 +192,7 @@ export class RuleSet {
       this.hostRuleCount++;
     }
     this.live++;
+    this.changes++;
     this.insert(key.lo, row);
   }
 
@@ -213,6 +220,7 @@ export class RuleSet {
         }
         this.kinds[row] = KIND_NONE;
         this.live--;
+        this.changes++;
         return true;
       }
     }

@@ -136,6 +136,17 @@ describe('edgeward edge (cluster of 2 workers)', () => {
     assert.equal(a.count('/expired'), 2);
   });
 
+  test('a client asking for the origin (Cache-Control, Pragma) is never answered with a sibling copy', async () => {
+    await request(`${base}/asked`, { headers: { host: 'a.example' } });
+    // Two requests: whichever worker took the first, one of these lands on the other.
+    for (const h of [{ 'cache-control': 'no-cache' }, { pragma: 'no-cache' }] as Record<string, string>[]) {
+      const r = await request(`${base}/asked`, { headers: { host: 'a.example', ...h } });
+      assert.equal(r.status, 200);
+      assert.doesNotMatch(String(r.headers['cache-status']), /sibling/);
+    }
+    assert.ok(a.count('/asked') >= 2, `the origin was asked again, saw ${a.count('/asked')}`);
+  });
+
   test('an X-Forwarded-For from an untrusted peer is ignored for the country', async () => {
     const r = await request(`${base}/raw/1`, { headers: { host: 'a.example', 'x-forwarded-for': JP } });
     assert.equal(r.status, 200);

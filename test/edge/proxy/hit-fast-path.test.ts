@@ -137,6 +137,54 @@ describe('cache-hit fast path (raw connections against a real edge and origin)',
     }
   });
 
+  test('a rule added to or removed from the rule set in place (as the control plane does) applies to the next hit', async () => {
+    const c = await openRawConnection(edge.port);
+    const rulesBefore = edge.state.rules;
+    const rules = RuleSet.from([
+      {
+        id: 9,
+        match: 'exact',
+        url: 'http://other.example/x',
+        countries: null,
+        notice: 'https://n.example/9',
+      },
+    ]);
+    edge.state.rules = rules;
+    const rule = {
+      id: 10,
+      match: 'exact' as const,
+      url: 'http://example.com/inplace',
+      countries: null,
+      notice: 'https://n.example/10',
+    };
+    try {
+      await httpRequest(edge.port, '/inplace');
+      // Twice: the second hit is answered with the verdict remembered from the first.
+      c.send(get('/inplace'));
+      await c.until(countOf(1));
+      c.send(get('/inplace'));
+      assert.match(responses(await c.until(countOf(2)))[1]!.head, /^HTTP\/1\.1 200 /);
+      assert.equal(edge.edge.fastPathConnections(), 1);
+      rules.add(rule);
+      c.send(get('/inplace'));
+      assert.match(responses(await c.until(countOf(3)))[2]!.head, /^HTTP\/1\.1 451 /);
+      rules.remove(rule);
+      const c2 = await openRawConnection(edge.port);
+      try {
+        c2.send(get('/inplace'));
+        assert.match(responses(await c2.until(countOf(1)))[0]!.head, /^HTTP\/1\.1 200 /);
+        rules.add(rule);
+        c2.send(get('/inplace'));
+        assert.match(responses(await c2.until(countOf(2)))[1]!.head, /^HTTP\/1\.1 451 /);
+      } finally {
+        c2.destroy();
+      }
+    } finally {
+      edge.state.rules = rulesBefore;
+      c.destroy();
+    }
+  });
+
   test('a request split across writes, and everything after it, is answered by node:http', async () => {
     await httpRequest(edge.port, '/a');
     const c = await openRawConnection(edge.port);
