@@ -3,6 +3,7 @@
  * serves, and answers the primary's requests. Signals are the primary's business: a Ctrl-C reaches the whole
  * process group, and a worker that died on it would cut its in-flight requests instead of draining them.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import { pino } from 'pino';
 import { AggregatorRegistry, register } from 'prom-client';
 import { EdgewardError } from '../../shared/errors.js';
@@ -27,7 +28,7 @@ let nextAsk = 1;
 const asks = new Map<number, (copy: SiblingCopy | null) => void>();
 
 /** Asks the primary for a sibling's fresh copy; null when none has one or none answers in time. */
-function askSiblings(primaryKey: string, headers: Record<string, string | string[] | undefined>) {
+function askSiblings(primaryKey: string, headers: IncomingHttpHeaders) {
   return new Promise<SiblingCopy | null>((resolve) => {
     if (!process.connected) return resolve(null);
     const id = nextAsk++;

@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
@@ -17,7 +18,6 @@ import {
   type WorkerRequest,
   type WorkerStats,
   type WorkerToPrimary,
-  type SiblingRequestHeaders,
 } from './node-messages.js';
 import type { SiblingCopy } from '../proxy/sibling-copy.js';
 import { startWorkerRuntime, type WorkerRuntime } from './worker-runtime.js';
@@ -294,7 +294,7 @@ async function startClusterNode(o: EdgeNodeOptions, workers: number): Promise<Ed
   const askOthers = async (
     from: Slot,
     primaryKey: string,
-    headers: SiblingRequestHeaders,
+    headers: IncomingHttpHeaders,
   ): Promise<SiblingCopy | null> => {
     const others = slots.filter((s) => s !== from && s.ready && s.worker !== null);
     if (others.length === 0) return null;

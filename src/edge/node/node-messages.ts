@@ -1,5 +1,6 @@
 import type { ConfigChange, EdgeSnapshot, PurgeRequest } from '../../shared/config/config-change.js';
 import type { BlockRule } from '../../shared/rules/block-rule.js';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { EdgeConfig } from '../config/edge-config.js';
 import type { SiblingCopy } from '../proxy/sibling-copy.js';
 
@@ -27,11 +28,8 @@ export type WorkerRequest =
   | { op: 'purge'; purge: PurgeRequest }
   | { op: 'stats' }
   /** A sibling missed this key: a fresh copy of the variant its request selects, if this worker holds one. */
-  | { op: 'sibling-copy'; primaryKey: string; headers: SiblingRequestHeaders }
+  | { op: 'sibling-copy'; primaryKey: string; headers: IncomingHttpHeaders }
   | { op: 'shutdown' };
-
-/** The request headers a stored variant is selected by (Vary) and judged fresh for. */
-export type SiblingRequestHeaders = Record<string, string | string[] | undefined>;
 
 export interface WorkerStats {
   readonly pid: number;
@@ -60,7 +58,7 @@ export type PrimaryToWorker =
 export type WorkerToPrimary =
   | { tag: typeof MESSAGE_TAG; kind: 'hello' }
   /** A worker's miss: the primary asks the other workers for a copy (op 'sibling-copy') and answers. */
-  | { tag: typeof MESSAGE_TAG; kind: 'ask'; id: number; primaryKey: string; headers: SiblingRequestHeaders }
+  | { tag: typeof MESSAGE_TAG; kind: 'ask'; id: number; primaryKey: string; headers: IncomingHttpHeaders }
   | { tag: typeof MESSAGE_TAG; kind: 'reply'; id: number; ok: true; value: unknown }
   | {
       tag: typeof MESSAGE_TAG;

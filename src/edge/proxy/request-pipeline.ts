@@ -525,10 +525,8 @@ export class RequestPipeline {
       if (!varyMatches(entry.meta, headers)) continue;
       const zone = this.o.state.zone(entry.meta.zone);
       if (zone === undefined || zone.state !== 'active') return null;
-      const plain = { ...headers };
-      for (const h of ['cache-control', 'pragma', 'range', 'if-none-match', 'if-modified-since'])
-        delete plain[h];
-      if (decideReuse(entry.meta, { method: 'GET', headers: plain }, zone.cache, now).kind !== 'fresh')
+      // Fresh for a request without directives (decideReuse reads only Cache-Control and Pragma of a request).
+      if (decideReuse(entry.meta, { method: 'GET', headers: {} }, zone.cache, now).kind !== 'fresh')
         return null;
       const body = entry.body ?? (await readAll(this.o.store.openBody(entry)));
       if (body.length !== entry.meta.bodySize) return null;
