@@ -122,7 +122,9 @@ interface HitMemo {
   /**
    * The last request the fast path found unblocked for this entry: the rule set (object and version), the
    * normalized host, path and query, and the client's country. The rule check is a pure function of exactly
-   * these, so an identical request skips it; any rule change moves the version.
+   * these, so an identical request skips it; any rule change moves the version. When no rule weighed was limited
+   * to countries (or had a query), the verdict holds for every country (or query): a popular object asked for from
+   * many countries, or with many query spellings on a zone that ignores the query, is not checked anew each time.
    */
   verdictRules: RuleSet | null;
   verdictVersion: number;
@@ -130,6 +132,8 @@ interface HitMemo {
   verdictPath: string;
   verdictQuery: string;
   verdictCountry: string | null;
+  verdictAnyQuery: boolean;
+  verdictAnyCountry: boolean;
 }
 
 /** Bodies up to this size are copied into a hit's prepared response buffer (one write a hit). */
@@ -895,6 +899,8 @@ export class RequestPipeline {
         verdictPath: '',
         verdictQuery: '',
         verdictCountry: null,
+        verdictAnyQuery: false,
+        verdictAnyCountry: false,
       };
       this.memos.set(entry, memo);
     }
@@ -958,10 +964,10 @@ export class RequestPipeline {
     if (
       v.verdictRules !== rules ||
       v.verdictVersion !== rules.version ||
-      v.verdictCountry !== country ||
+      (v.verdictCountry !== country && !v.verdictAnyCountry) ||
       v.verdictPath !== url.path ||
       v.verdictHost !== url.host ||
-      v.verdictQuery !== url.query
+      (v.verdictQuery !== url.query && !v.verdictAnyQuery)
     ) {
       if (rules.match(url, country) !== null) return false;
       v.verdictRules = rules;
@@ -970,6 +976,8 @@ export class RequestPipeline {
       v.verdictPath = url.path;
       v.verdictHost = url.host;
       v.verdictQuery = url.query;
+      v.verdictAnyCountry = !rules.lastVerdictUsedCountry;
+      v.verdictAnyQuery = !rules.lastVerdictUsedQuery;
     }
     const memo = this.plainFreshMemo(entry, zone, headers, now);
     if (memo === null) return false;

@@ -169,6 +169,23 @@ export class RuleSet {
   }
   private changes = 0;
 
+  /**
+   * Whether the last match() weighed a rule limited to countries: when false, its verdict holds for a client of
+   * any country (a caller may remember it for all of them).
+   */
+  get lastVerdictUsedCountry(): boolean {
+    return this.usedCountry;
+  }
+
+  /**
+   * Whether the last match() could depend on the request's query: a rule with a query on the path was weighed,
+   * or the request had no query while such rules exist (their table was not read). When false, the verdict
+   * holds for the same host and path with any query.
+   */
+  get lastVerdictUsedQuery(): boolean {
+    return this.usedQuery;
+  }
+
   add(rule: BlockRule): void {
     const key = ruleKey(rule);
     if (this.rowCount === this.kinds.length) this.makeRoomForRow();
@@ -231,11 +248,14 @@ export class RuleSet {
    * null. Among several, a worldwide rule wins over a country-limited one, then the lowest id.
    */
   match(url: NormalizedUrl, country: string | null): RuleHit | null {
+    this.usedCountry = false;
+    this.usedQuery = false;
     if (this.live === 0) return null;
     this.best = EMPTY;
     this.country = country;
     this.params = null;
     this.query = url.query;
+    if (this.queryRules.size > 0 && url.query === '') this.usedQuery = true;
     const host = matchHost(url.host);
     hashHost(host);
     const hostA = H[ST_A]!;
@@ -298,6 +318,8 @@ export class RuleSet {
   private country: string | null = null;
   private query = '';
   private params: Set<string> | null = null;
+  private usedCountry = false;
+  private usedQuery = false;
 
   /** Every row under the current key (keyLo, keyHi) that applies is weighed against the best so far. */
   private probe(): void {
@@ -315,6 +337,7 @@ export class RuleSet {
 
   private consider(row: number): void {
     if (this.kinds[row] === KIND_QUERY) {
+      this.usedQuery = true;
       if (this.params === null) this.params = new Set(queryParams(this.query));
       const params = this.params;
       if (
@@ -326,7 +349,10 @@ export class RuleSet {
         return;
     }
     const ci = this.countryIndex[row]!;
-    if (ci !== 0 && (this.country === null || !this.countrySets[ci]!.includes(this.country))) return;
+    if (ci !== 0) {
+      this.usedCountry = true;
+      if (this.country === null || !this.countrySets[ci]!.includes(this.country)) return;
+    }
     const best = this.best;
     if (best < 0) {
       this.best = row;

@@ -263,6 +263,124 @@ describe('cache-hit fast path (raw connections against a real edge and origin)',
   });
 });
 
+describe('cache-hit fast path: a remembered verdict and what it depends on', { timeout: 30_000 }, () => {
+  // Clients are told apart by X-Forwarded-For (127.0.0.1 is a trusted proxy): one connection, several countries.
+  const COUNTRY: Record<string, string> = { '127.0.0.1': 'US', '198.51.100.1': 'JP', '198.51.100.2': 'DE' };
+  const xff = (ip: string) => `X-Forwarded-For: ${ip}\r\n`;
+  let origin: TestOrigin;
+  let edge: TestEdge;
+  before(async () => {
+    origin = await startOrigin((req, res) => {
+      res.setHeader('cache-control', 'max-age=600');
+      res.end(`body of ${req.url}`);
+    });
+    edge = await startEdge({
+      origins: [origin.url],
+      // One cached copy for every query: requests with other queries reach the same entry and its memo.
+      cache: { queryString: 'ignore' },
+      countryOf: (ip) => COUNTRY[ip] ?? null,
+      trustedProxies: ['127.0.0.1'],
+      rules: [
+        {
+          id: 1,
+          match: 'exact',
+          url: 'http://example.com/jp',
+          countries: ['JP'],
+          notice: 'https://n.example/1',
+        },
+        {
+          id: 2,
+          match: 'exact',
+          url: 'http://example.com/q?k=1',
+          countries: null,
+          notice: 'https://n.example/2',
+        },
+        {
+          id: 3,
+          match: 'exact',
+          url: 'http://example.com/other',
+          countries: ['JP'],
+          notice: 'https://n.example/3',
+        },
+      ],
+    });
+    for (const p of ['/jp', '/q', '/free']) await httpRequest(edge.port, p);
+  });
+  after(async () => {
+    await edge.close();
+    await origin.close();
+  });
+
+  /** Sends requests one by one on one fast-path connection; the status of each. */
+  async function statuses(requests: string[]): Promise<number[]> {
+    const c = await openRawConnection(edge.port);
+    try {
+      let raw = '';
+      for (let i = 0; i < requests.length; i++) {
+        // Every request before the last was a hit on the fast path, so the last one meets a remembered verdict.
+        if (i === requests.length - 1) assert.equal(edge.edge.fastPathConnections(), 1);
+        c.send(requests[i]!);
+        raw = await c.until(countOf(i + 1));
+      }
+      return responses(raw).map((r) => Number(r.head.slice(9, 12)));
+    } finally {
+      c.destroy();
+    }
+  }
+
+  test('a verdict for one country is not reused for another when a country-limited rule was weighed', async () => {
+    assert.deepEqual(
+      await statuses([
+        get('/jp'),
+        get('/jp'),
+        get('/jp', xff('198.51.100.2')),
+        get('/jp', xff('198.51.100.1')),
+      ]),
+      [200, 200, 200, 451],
+    );
+  });
+
+  test('a verdict for one query is not reused for another when a rule with a query is on the path', async () => {
+    // Without a query first (the query rules were not read), then with one that the rule does not name.
+    assert.deepEqual(await statuses([get('/q'), get('/q'), get('/q?k=1')]), [200, 200, 451]);
+    assert.deepEqual(await statuses([get('/q?j=2'), get('/q?j=2'), get('/q?j=2&k=1')]), [200, 200, 451]);
+  });
+
+  test('with no rule on the URL, one verdict serves every country and query; a new rule still applies at once', async () => {
+    const set = edge.state.rules;
+    const rule = {
+      id: 4,
+      match: 'exact' as const,
+      url: 'http://example.com/free',
+      countries: ['DE'],
+      notice: 'https://n.example/4',
+    };
+    const c = await openRawConnection(edge.port);
+    try {
+      const sequence = [
+        get('/free'),
+        get('/free?a=1', xff('198.51.100.1')),
+        get('/free?b=2', xff('198.51.100.2')),
+      ];
+      for (let i = 0; i < sequence.length; i++) {
+        c.send(sequence[i]!);
+        await c.until(countOf(i + 1));
+      }
+      assert.equal(edge.edge.fastPathConnections(), 1);
+      set.add(rule);
+      c.send(get('/free?c=3', xff('198.51.100.1')));
+      await c.until(countOf(4));
+      assert.equal(edge.edge.fastPathConnections(), 1);
+      c.send(get('/free?c=3', xff('198.51.100.2')));
+      const all = responses(await c.until(countOf(5))).map((r) => Number(r.head.slice(9, 12)));
+      assert.deepEqual(all, [200, 200, 200, 200, 451]);
+    } finally {
+      set.remove(rule);
+      c.destroy();
+    }
+  });
+});
+
 describe('cache-hit fast path: connection lifetime', { timeout: 30_000 }, () => {
   test('an idle fast-path connection is closed after the keep-alive timeout', async () => {
     const origin = await startOrigin((_req, res) => {

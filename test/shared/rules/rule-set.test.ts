@@ -227,6 +227,40 @@ test('property: the compiled set agrees with a naive matcher, through adds and r
   );
 });
 
+test('property: a verdict that used neither country nor query holds for every country and query', () => {
+  const paths = ['/', '/x', '/x/', '/x/y', '/y'];
+  const queries = ['', '?k=1', '?k=1&j=2', '?j=2'];
+  const countries = [null, 'JP', 'US', 'FR'];
+  const ruleArb = fc.record({
+    match: fc.constantFrom('exact' as const, 'prefix' as const, 'host' as const),
+    url: fc
+      .tuple(fc.constantFrom('a.test', 'b.test'), fc.constantFrom(...paths), fc.constantFrom(...queries))
+      .map(([h, p, q]) => `https://${h}${p}${q}`),
+    countries: fc.constantFrom(null, ['JP'], ['JP', 'FR']),
+  });
+  fc.assert(
+    fc.property(
+      fc.array(ruleArb, { maxLength: 8 }),
+      fc.constantFrom(...paths),
+      fc.constantFrom(...queries),
+      fc.constantFrom(...countries),
+      (specs, path, query, country) => {
+        const set = RuleSet.from(
+          specs.map((s, i) => ({ id: i + 1, notice: `https://n.example/${i}`, ...s })),
+        );
+        const url = (q: string) => normalizeUrl(`https://a.test${path}${q}`);
+        if (set.match(url(query), country) !== null) return;
+        const anyCountry = !set.lastVerdictUsedCountry;
+        const anyQuery = !set.lastVerdictUsedQuery;
+        for (const c of anyCountry ? countries : [country])
+          for (const q of anyQuery ? queries : [query])
+            assert.equal(set.match(url(q), c), null, `${path}${q} ${c} after ${path}${query} ${country}`);
+      },
+    ),
+    { numRuns: 3000 },
+  );
+});
+
 test('property: no false positives among unrelated URLs; agreement with the naive matcher on a wide domain', () => {
   fc.assert(
     fc.property(
