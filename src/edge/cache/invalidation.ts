@@ -2,7 +2,25 @@ import type { StoredHeaders } from './cache-entry.js';
 import { EdgewardError } from '../../shared/errors.js';
 import { firstValue } from './header-values.js';
 
-const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+/**
+ * Methods known to be safe: RFC 9110 9.2.1 (GET, HEAD, OPTIONS, TRACE) and those the IANA HTTP Method Registry
+ * marks safe (RFC 7237 3: PROPFIND, REPORT, SEARCH). RFC 9111 4.4 counts methods whose safety is unknown as
+ * unsafe, so anything not listed here (MKCOL, LOCK, PURGE, a new extension method...) invalidates.
+ */
+const SAFE_METHODS: ReadonlySet<string> = new Set([
+  'GET',
+  'HEAD',
+  'OPTIONS',
+  'TRACE',
+  'PROPFIND',
+  'REPORT',
+  'SEARCH',
+]);
+
+/** Whether the method is known safe (RFC 9110 9.2.1); unknown methods are not. */
+export function isSafeMethod(method: string): boolean {
+  return SAFE_METHODS.has(method.toUpperCase());
+}
 
 /**
  * RFC 9111 4.4: a non-error (2xx/3xx) response to an unsafe request invalidates the target URI, and the
@@ -16,7 +34,7 @@ export function invalidatedUrls(
   requestUrl: string,
   responseHeaders: StoredHeaders,
 ): string[] {
-  if (SAFE_METHODS.has(method.toUpperCase())) return [];
+  if (isSafeMethod(method)) return [];
   if (status < 200 || status > 399) return [];
   let target: URL;
   try {

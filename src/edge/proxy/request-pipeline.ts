@@ -14,7 +14,7 @@ import { formatCacheStatus, type CacheStatusParams } from '../cache/cache-status
 import type { Freshness } from '../cache/freshness.js';
 import { cacheTags, headersForClient } from '../cache/client-headers.js';
 import { evaluateConditional, notModifiedHeaders, revalidationHeaders } from '../cache/conditional.js';
-import { invalidatedUrls } from '../cache/invalidation.js';
+import { invalidatedUrls, isSafeMethod } from '../cache/invalidation.js';
 import { ifRangeAllows, parseRange } from '../cache/range.js';
 import { canServeStaleOnError, decideReuse } from '../cache/reuse.js';
 import { storability } from '../cache/storability.js';
@@ -141,7 +141,6 @@ const WIRE_BODY_LIMIT = 64 * 1024;
 /** node:http's checks on header names (a token) and values (no CR, LF or other control characters). */
 const HEADER_NAME = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/;
 const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
-const UNSAFE_METHODS = new Set(['POST', 'PUT', 'DELETE', 'PATCH']);
 /** How often (bytes) a fill asks the cache writer whether it keeps up. */
 const WRITER_CHECK_BYTES = 1024 * 1024;
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
@@ -277,7 +276,7 @@ export class RequestPipeline {
     }
     const method = ctx.method;
     if (method === 'GET' || method === 'HEAD') return this.cacheable(ctx, zone, url);
-    return this.passThrough(ctx, zone, UNSAFE_METHODS.has(method), 'method');
+    return this.passThrough(ctx, zone, !isSafeMethod(method), 'method');
   }
 
   /** X-Forwarded-For only from a trusted peer; never a client country header. */
