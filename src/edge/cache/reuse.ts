@@ -4,6 +4,7 @@ import type { ZoneCacheSettings } from '../../shared/config/zone-config.js';
 import { parseCacheControl } from './cache-control.js';
 import { assessFreshness, type Freshness } from './freshness.js';
 import { firstValue } from './header-values.js';
+import { responsePolicy } from './response-policy.js';
 
 export type ReuseDecision =
   | { kind: 'fresh'; freshness: Freshness }
@@ -102,4 +103,14 @@ export function canServeStaleOnError(
   if (window <= 0) return false;
   const staleness = Math.max(0, -f.ttl);
   return staleness <= window;
+}
+
+/**
+ * Whether the stored response forbids its own stale use (RFC 9111 4.2.4): no-cache, must-revalidate,
+ * proxy-revalidate, or s-maxage (proxy-revalidate semantics for a shared cache, 5.2.2.10). When such a copy can
+ * be neither revalidated nor served under stale-if-error, the cache answers 504 rather than reuse it (5.2.2.2).
+ */
+export function forbidsStaleUse(meta: Pick<CacheEntryMeta, 'headers'>): boolean {
+  const p = responsePolicy(meta.headers);
+  return p.explicitRevalidate || p.hasSMaxAge || p.noCache;
 }

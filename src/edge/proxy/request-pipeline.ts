@@ -16,7 +16,7 @@ import { cacheTags, headersForClient } from '../cache/client-headers.js';
 import { evaluateConditional, notModifiedHeaders, revalidationHeaders } from '../cache/conditional.js';
 import { invalidatedUrls, isSafeMethod } from '../cache/invalidation.js';
 import { ifRangeAllows, parseRange } from '../cache/range.js';
-import { canServeStaleOnError, decideReuse } from '../cache/reuse.js';
+import { canServeStaleOnError, decideReuse, forbidsStaleUse } from '../cache/reuse.js';
 import { storability } from '../cache/storability.js';
 import { mergeNotModified } from '../cache/update-after-304.js';
 import { varyHeaderNames, varyKeyFor, varyMatches } from '../cache/vary.js';
@@ -87,7 +87,13 @@ type FillResult =
       detail?: string;
     }
   | { kind: 'uncacheable' }
-  | { kind: 'error'; status: 502 | 504; detail: string };
+  | {
+      kind: 'error';
+      status: 502 | 504;
+      detail: string;
+      /** Set when a stale copy that must be revalidated could not be (RFC 9111 5.2.2.2). */
+      code?: 'revalidation_failed';
+    };
 
 /** How a fill answers the client that started it. */
 const enum Sink {
@@ -413,7 +419,7 @@ export class RequestPipeline {
   /** The leader of a fill that did not answer its client while fetching. */
   private afterFill(ctx: Ctx, r: FillResult, fwd: Fwd): void {
     if (r.kind === 'entry') return this.serveFillResult(ctx, r, fwd, false);
-    if (r.kind === 'error') return this.originError(ctx, r.status, r.detail, fwd);
+    if (r.kind === 'error') return this.originError(ctx, r.status, r.detail, fwd, r.code);
     // Not storable after all (or the store refused it): forward the client's own request.
     return this.passThrough(ctx, ctx.zone!, false, fwd);
   }
@@ -422,7 +428,7 @@ export class RequestPipeline {
   private afterWait(ctx: Ctx, r: FillResult, fwd: Fwd): void {
     if (r.kind === 'entry' && varyMatches(r.entry.meta, ctx.req.headers))
       return this.serveFillResult(ctx, r, fwd, true);
-    if (r.kind === 'error') return this.originError(ctx, r.status, r.detail, fwd);
+    if (r.kind === 'error') return this.originError(ctx, r.status, r.detail, fwd, r.code);
     if (ctx.method === 'HEAD') return this.passThrough(ctx, ctx.zone!, false, fwd);
     // Uncacheable responses are not shared: each waiter makes its own origin request (see docs/edge-proxy.md).
     const sink = hasConditionalOrRange(ctx.req.headers) ? Sink.ServeAfter : Sink.Stream;
@@ -430,7 +436,7 @@ export class RequestPipeline {
       .then((res) => {
         if (!ctx.responded) {
           if (res.kind === 'entry') this.serveFillResult(ctx, res, fwd, false);
-          else if (res.kind === 'error') this.originError(ctx, res.status, res.detail, fwd);
+          else if (res.kind === 'error') this.originError(ctx, res.status, res.detail, fwd, res.code);
           else this.passThrough(ctx, ctx.zone!, false, fwd);
         }
       })
@@ -719,6 +725,10 @@ export class RequestPipeline {
     this.o.logger.warn({ err: e, host: ctx.url!.host, path: ctx.url!.path }, 'origin request failed');
     if (stale !== null && canServeStaleOnError(stale.meta, ctx.zone!.cache, Date.now())) {
       return { kind: 'entry', entry: stale, how: 'stale-error', detail: `origin-${reason}` };
+    }
+    // RFC 9111 5.2.2.2: a copy its origin says must be revalidated is never reused; the error SHOULD be 504.
+    if (stale !== null && forbidsStaleUse(stale.meta)) {
+      return { kind: 'error', status: 504, detail: reason, code: 'revalidation_failed' };
     }
     return { kind: 'error', status: isTimeout(e) ? 504 : 502, detail: reason };
   }
@@ -1171,8 +1181,20 @@ export class RequestPipeline {
     });
   }
 
-  private originError(ctx: Ctx, status: 502 | 504, reason: string, fwd: Fwd): void {
+  private originError(
+    ctx: Ctx,
+    status: 502 | 504,
+    reason: string,
+    fwd: Fwd,
+    code?: 'revalidation_failed',
+  ): void {
     const cs = formatCacheStatus(this.o.nodeName, { hit: false, fwd, detail: `origin-${reason}` });
+    if (code === 'revalidation_failed') {
+      const message =
+        'the stored response may only be used after revalidation (must-revalidate, proxy-revalidate, ' +
+        's-maxage or no-cache), and the origin server could not be asked';
+      return this.sendError(ctx, status, code, message, cs, 'error');
+    }
     const message =
       status === 504 ? 'the origin server did not answer in time' : 'the origin server could not be reached';
     this.sendError(

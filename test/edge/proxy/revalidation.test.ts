@@ -191,6 +191,52 @@ describe('revalidation and stale content', { timeout: 30_000 }, () => {
     }
   });
 
+  test('a stale copy that must be revalidated (must-revalidate, proxy-revalidate, s-maxage, no-cache) is a 504 when the origin is down, never the stale copy', async () => {
+    const directives: Record<string, string> = {
+      '/must': 'max-age=1, must-revalidate',
+      '/proxy': 'max-age=1, proxy-revalidate',
+      '/s-maxage': 's-maxage=1',
+      '/no-cache': 'no-cache',
+      '/plain': 'max-age=1',
+    };
+    const origin = await startOrigin((req, res) => {
+      res.setHeader('cache-control', directives[req.url!]!);
+      res.setHeader('etag', '"1"');
+      res.end(`stored copy of ${req.url}`);
+    });
+    // The zone would serve any stale copy on error: an origin's demand to revalidate must still win.
+    const edge = await startEdge({ origins: [origin.url], cache: { serveStaleOnErrorSeconds: 3600 } });
+    try {
+      for (const path of Object.keys(directives)) {
+        assert.equal((await httpRequest(edge.port, path)).text, `stored copy of ${path}`);
+        if (path !== '/no-cache')
+          assert.match(String((await httpRequest(edge.port, path)).headers['cache-status']), /; hit/, path);
+      }
+      // max-age=1: stale after at most two seconds (Date has whole seconds).
+      await new Promise((r) => setTimeout(r, 2100));
+      await origin.close();
+      for (const path of ['/must', '/proxy', '/s-maxage', '/no-cache']) {
+        const r = await httpRequest(edge.port, path);
+        assert.equal(r.status, 504, path);
+        assert.doesNotMatch(r.text, /stored copy/, path);
+        const body = JSON.parse(r.text) as { error: { code: string } };
+        assert.equal(body.error.code, 'revalidation_failed', path);
+        assert.equal(r.headers['cache-control'], 'no-store');
+        assert.match(String(r.headers['cache-status']), /; fwd=stale; detail="origin-connect-refused"/, path);
+      }
+      // Without such a demand the zone's window applies, and a plain miss stays a 502.
+      const plain = await httpRequest(edge.port, '/plain');
+      assert.equal(plain.status, 200);
+      assert.equal(plain.text, 'stored copy of /plain');
+      const miss = await httpRequest(edge.port, '/never-cached');
+      assert.equal(miss.status, 502);
+      assert.equal((JSON.parse(miss.text) as { error: { code: string } }).error.code, 'origin_unreachable');
+    } finally {
+      await edge.close();
+      await origin.close();
+    }
+  });
+
   test('an origin timeout with a stale copy allowed by the zone serves it; without one it is 504', async () => {
     let hang = false;
     const origin = await startOrigin((_req, res) => {
