@@ -14,6 +14,7 @@ import { estimateDiskBytes, estimateMetaBytes } from './meta-size.js';
 import { PurgeIndex } from './purge-index.js';
 import { NumberQueue } from './number-queue.js';
 import { TieredBodyWriter } from './tiered-body-writer.js';
+import { writeNewFile } from './write-new-file.js';
 import { INVALIDATED, LIVE, SlotTable } from './slot-table.js';
 
 export interface TieredCacheStoreOptions {
@@ -586,15 +587,14 @@ export class TieredCacheStore implements CacheStore {
     }
     slot.disk = 'pending';
     this.persistBacklog += body.length;
-    const tmp = this.tmpPath(slot.id);
+    // Written in place, not to tmp/ and renamed: the journal record follows the complete file, and a file that no
+    // record names (a crash mid-write) is deleted on open, so a half-written body is never served either way.
     const final = this.bodyPath(slot.id);
     this.track(
       (async () => {
         try {
-          await writeFile(tmp, body, { flag: 'wx' });
-          if (!slot.live || this.closed) return this.discard(tmp);
-          await rename(tmp, final);
-          if (!slot.live) return this.discard(final);
+          await writeNewFile(final, body);
+          if (!slot.live || this.closed) return this.discard(final);
           this.adoptOnDisk(slot);
           // Evicted from memory while being written: now it is disk-only.
           if (slot.live && slot.memBytes === 0 && slot.entry.body !== null) {
@@ -611,7 +611,7 @@ export class TieredCacheStore implements CacheStore {
           if (slot.live) slot.disk = 'none';
           // Out of the memory tier already and not on disk: nothing holds it any more.
           if (evicted) this.removeSlot(slot, false);
-          await this.discard(tmp);
+          await this.discard(final);
         } finally {
           this.persistBacklog -= body.length;
         }

@@ -568,7 +568,9 @@ describe('tiered cache store: disk tier', () => {
         memoryObjectMaxBytes: KiB,
         logger,
       });
-      await rm(join(dir, 'tmp'), { recursive: true }); // every temp file now fails to open
+      // Every temp file (large bodies) and every body file (small ones, written in place) now fails to open.
+      await rm(join(dir, 'tmp'), { recursive: true });
+      await rm(join(dir, 'bodies'), { recursive: true });
       assert.equal(await put(store, meta({ url: 'a.com/large' }), Buffer.alloc(10 * KiB)), null);
       const small = await put(store, meta({ url: 'a.com/small' }), 'tiny');
       assert.ok(small, 'a small body is still served from memory');
