@@ -826,7 +826,8 @@ export class RequestPipeline {
     cacheStatus: string,
     now: number,
   ): Record<string, string | string[]> {
-    const out = { ...(headersForClient(head.headers) as Record<string, string | string[]>) };
+    // headersForClient returns a fresh object: it is filled in place, not copied again.
+    const out = headersForClient(head.headers);
     out.via = appendVia(out.via, this.via);
     out.age = String(currentAge(head, now));
     out['cache-status'] = cacheStatus;
@@ -849,7 +850,7 @@ export class RequestPipeline {
       this.accessLog(ctx, status, outcome, 'client closed the connection');
       return;
     }
-    const out = { ...(headersForClient(h) as Record<string, string | string[]>) };
+    const out = headersForClient(h);
     out.via = appendVia(out.via, this.via);
     out['cache-status'] = cacheStatus;
     ctx.cacheStatus = cacheStatus;
