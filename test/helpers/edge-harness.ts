@@ -41,6 +41,8 @@ export interface TestEdgeOptions {
   limits?: Partial<EdgeLimits>;
   /** Keep the cache on disk in a temporary directory (default: memory only). */
   disk?: boolean;
+  /** The store's memoryObjectMaxBytes (cache.memoryObjectMaxBytes, --memory-object-max); default: the store's. */
+  memoryObjectMaxBytes?: number;
 }
 
 export function zone(
@@ -66,6 +68,7 @@ export async function startEdge(opts: TestEdgeOptions): Promise<TestEdge> {
     memoryBytes: 64 * 1024 * 1024,
     diskBytes: 256 * 1024 * 1024,
     dir,
+    ...(opts.memoryObjectMaxBytes === undefined ? {} : { memoryObjectMaxBytes: opts.memoryObjectMaxBytes }),
   });
   const registry = new Registry();
   const logs: Record<string, unknown>[] = [];

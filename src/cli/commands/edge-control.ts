@@ -43,6 +43,7 @@ export interface EdgeControlFlags {
   cacheDir?: string;
   memoryCache?: string;
   diskCache?: string;
+  memoryObjectMax?: string;
   trustProxy?: string[];
   geoip?: string;
   operatorName?: string;
@@ -72,6 +73,10 @@ export function addEdgeControlOptions(cmd: Command): Command {
     .option('--cache-dir <dir>', 'disk cache directory (control mode); default: <data-dir>/cache')
     .option('--memory-cache <size>', 'memory cache budget (control mode)')
     .option('--disk-cache <size>', 'disk cache budget (control mode)')
+    .option(
+      '--memory-object-max <size>',
+      'bodies larger than this are streamed to disk, never held whole in memory (control mode; default 1MiB)',
+    )
     .option(
       '--trust-proxy <ip-or-cidr>',
       'peer whose X-Forwarded-For is believed (control mode; repeatable)',
@@ -132,7 +137,10 @@ export async function edgeConfigForControl(
         f.diskCache !== undefined
           ? parseByteSize(f.diskCache, '--disk-cache')
           : (base?.cache.diskBytes ?? DEFAULT_DISK_BYTES),
-      memoryObjectMaxBytes: base?.cache.memoryObjectMaxBytes ?? null,
+      memoryObjectMaxBytes:
+        f.memoryObjectMax !== undefined
+          ? parseByteSize(f.memoryObjectMax, '--memory-object-max')
+          : (base?.cache.memoryObjectMaxBytes ?? null),
     },
     trustProxy: trust.length ? validateTrustProxy(trust, '--trust-proxy') : (base?.trustProxy ?? []),
     geoip: f.geoip ? resolve(cwd, f.geoip) : (base?.geoip ?? null),

@@ -24,6 +24,10 @@ export function registerProxyCommand(program: Command): void {
     .option('--memory-cache <size>', 'memory cache budget for the node, e.g. 256MiB', '256MiB')
     .option('--disk-cache <size>', 'disk cache budget for the node, e.g. 10GiB', '10GiB')
     .option(
+      '--memory-object-max <size>',
+      'bodies larger than this are streamed, never held whole in memory: to disk with --cache-dir, else not cached (default 1MiB)',
+    )
+    .option(
       '--trust-proxy <ip-or-cidr>',
       'peer whose X-Forwarded-For is believed (repeatable or comma list)',
       collect,

@@ -15,7 +15,10 @@ export interface EdgeCacheConfig {
   /** Budgets for the whole node; divided evenly among workers. */
   readonly memoryBytes: number;
   readonly diskBytes: number;
-  /** Objects larger than this are never held in memory (streamed, disk only). */
+  /**
+   * Bodies larger than this are streamed to the client and never held whole in memory: written to a file when
+   * there is a disk tier, not cached in memory-only mode. null = the store's default (1 MiB).
+   */
   readonly memoryObjectMaxBytes: number | null;
 }
 

@@ -33,6 +33,7 @@ export interface ProxyFlags {
   workers?: string;
   memoryCache?: string;
   diskCache?: string;
+  memoryObjectMax?: string;
   nodeName?: string;
   operatorName?: string;
   operatorUrl?: string;
@@ -77,7 +78,8 @@ export function proxyConfigFromFlags(
       memoryBytes:
         f.memoryCache === undefined ? DEFAULT_MEMORY_BYTES : parseByteSize(f.memoryCache, '--memory-cache'),
       diskBytes: f.diskCache === undefined ? DEFAULT_DISK_BYTES : parseByteSize(f.diskCache, '--disk-cache'),
-      memoryObjectMaxBytes: null,
+      memoryObjectMaxBytes:
+        f.memoryObjectMax === undefined ? null : parseByteSize(f.memoryObjectMax, '--memory-object-max'),
     },
     trustProxy: validateTrustProxy(trust, '--trust-proxy'),
     geoip: f.geoip ? resolve(cwd, f.geoip) : null,

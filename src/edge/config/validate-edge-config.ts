@@ -164,11 +164,26 @@ const LIMIT_KEYS: readonly (keyof EdgeLimits)[] = [
   'headersTimeoutMs',
   'bodyTimeoutMs',
   'keepAliveTimeoutMs',
-  'streamThresholdBytes',
 ];
+
+/**
+ * Options that were removed, with what replaces them: an old file gets told what to write instead, not only that
+ * the key is unknown.
+ */
+const REMOVED: Readonly<Record<string, string>> = {
+  streamThresholdBytes:
+    'was removed (it never had an effect); use cache.memoryObjectMaxBytes: bodies larger than it are streamed ' +
+    'through and never held whole in memory',
+};
+
+function refuseRemoved(o: unknown, field: string): void {
+  if (!isObj(o)) return;
+  for (const k of Object.keys(o)) if (Object.hasOwn(REMOVED, k)) fail(`${field}.${k}`, REMOVED[k]!);
+}
 
 export function validateLimits(v: unknown, field: string): Partial<EdgeLimits> {
   if (v === undefined || v === null) return {};
+  refuseRemoved(v, field);
   const o = obj(v, field, LIMIT_KEYS);
   const out: Partial<EdgeLimits> = {};
   for (const k of LIMIT_KEYS) {
@@ -246,19 +261,12 @@ export function validateEdgeConfig(
     const s = optStr(v, field);
     return s === null ? null : isAbsolute(s) ? s : resolve(baseDir, s);
   };
+  refuseRemoved(o.cache, 'cache');
   const cacheRaw =
     o.cache === undefined || o.cache === null
       ? {}
-      : obj(o.cache, 'cache', [
-          'dir',
-          'memoryBytes',
-          'diskBytes',
-          'memoryObjectMaxBytes',
-          'streamThresholdBytes',
-        ]);
+      : obj(o.cache, 'cache', ['dir', 'memoryBytes', 'diskBytes', 'memoryObjectMaxBytes']);
   const limits = validateLimits(o.limits, 'limits');
-  if (cacheRaw.streamThresholdBytes !== undefined)
-    limits.streamThresholdBytes = parseByteSize(cacheRaw.streamThresholdBytes, 'cache.streamThresholdBytes');
   let logLevel: LogLevel;
   if (isObj(o.log)) logLevel = validateLogLevel(obj(o.log, 'log', ['level']).level, 'log.level');
   else if (o.log !== undefined) logLevel = validateLogLevel(o.log, 'log');

@@ -20,11 +20,6 @@ export interface EdgeLimits {
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
   keepAliveTimeoutMs: number;
-  /**
-   * Bodies larger than this are streamed through; when cacheable they're stored via the streaming writer.
-   * (Every origin body is streamed; this bounds what a cache hit sends from memory in one write.)
-   */
-  streamThresholdBytes: number;
 }
 
 export const DEFAULT_EDGE_LIMITS: EdgeLimits = Object.freeze({
@@ -33,7 +28,6 @@ export const DEFAULT_EDGE_LIMITS: EdgeLimits = Object.freeze({
   headersTimeoutMs: 30_000,
   bodyTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
-  streamThresholdBytes: 1024 * 1024,
 });
 
 export interface EdgeServerOptions {

@@ -269,3 +269,19 @@ test('edge.yaml errors name the field and exit 2', async () => {
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('an edge.yaml that still sets cache.streamThresholdBytes is refused, naming the replacement', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'edgeward-oldyaml-'));
+  try {
+    await writeFile(
+      join(dir, 'edge.yaml'),
+      'cache:\n  streamThresholdBytes: 1MiB\nzones:\n  - id: a\n    hostnames: [a.example]\n    origins: [http://127.0.0.1:1]\n',
+    );
+    const r = await runCli(['edge', '--config', join(dir, 'edge.yaml')]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /invalid_config \[cache\.streamThresholdBytes\]/);
+    assert.match(r.stderr, /use cache\.memoryObjectMaxBytes/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -252,3 +252,52 @@ describe('edgeward proxy refuses bad input', () => {
     assert.match(r.stderr, /invalid_config \[--origin\]/);
   });
 });
+
+test(
+  '--memory-object-max reaches the store: without a disk tier a body above it is not cached, one below is',
+  { timeout: 60_000 },
+  async () => {
+    const big = 'b'.repeat(100 * 1024);
+    const small = 's'.repeat(10 * 1024);
+    const origin = await startOrigin((req, res) => {
+      res.setHeader('cache-control', 'max-age=300');
+      res.end(req.url === '/big' ? big : small);
+    });
+    // 64 KiB: below the store's 1 MiB default, so a 100 KiB body would be cached were the flag ignored.
+    const edge = await startCli([
+      'proxy',
+      '--listen',
+      '127.0.0.1:0',
+      '--origin',
+      origin.url,
+      '--memory-object-max',
+      '64KiB',
+      '--workers',
+      '1',
+      '--log-level',
+      'warn',
+    ]);
+    try {
+      const base = `http://127.0.0.1:${edge.port}`;
+      for (let i = 1; i <= 2; i++) {
+        const r = await request(`${base}/big`);
+        assert.equal(r.body, big);
+        assert.equal(origin.count('/big'), i, 'the body above the threshold is not cached');
+      }
+      assert.equal((await request(`${base}/small`)).body, small);
+      const hit = await request(`${base}/small`);
+      assert.equal(hit.body, small);
+      assert.match(String(hit.headers['cache-status']), /; hit/);
+      assert.equal(origin.count('/small'), 1);
+    } finally {
+      await edge.stop('SIGKILL');
+      await origin.close();
+    }
+  },
+);
+
+test('a bad --memory-object-max names the flag and exits 2', { timeout: 30_000 }, async () => {
+  const r = await runCli(['proxy', '--origin', 'http://127.0.0.1:1', '--memory-object-max', 'huge']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /invalid_config \[--memory-object-max\]/);
+});

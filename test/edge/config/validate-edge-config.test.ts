@@ -8,6 +8,7 @@ import { loadEdgeConfigFile } from '../../../src/edge/config/load-edge-config.js
 import { parseByteSize } from '../../../src/edge/config/byte-size.js';
 import { parseHostPort } from '../../../src/edge/config/host-port.js';
 import { proxyConfigFromFlags } from '../../../src/edge/config/proxy-config.js';
+import { edgeConfigForControl } from '../../../src/cli/commands/edge-control.js';
 import { EdgewardError } from '../../../src/shared/errors.js';
 
 const zone = (extra: Record<string, unknown> = {}) => ({
@@ -109,6 +110,33 @@ describe('edge.yaml validation', () => {
     );
   });
 
+  test('cache.memoryObjectMaxBytes is a byte size; unset leaves the store default', () => {
+    const c = validateEdgeConfig({ zones: [zone()], cache: { memoryObjectMaxBytes: '64KiB' } }, '/', {});
+    assert.equal(c.cache.memoryObjectMaxBytes, 64 * 1024);
+    assert.equal(validateEdgeConfig({ zones: [zone()] }, '/', {}).cache.memoryObjectMaxBytes, null);
+    assert.equal(
+      fieldOf(() => validateEdgeConfig({ zones: [zone()], cache: { memoryObjectMaxBytes: 'big' } }, '/', {})),
+      'cache.memoryObjectMaxBytes',
+    );
+  });
+
+  test('the removed streamThresholdBytes is refused, naming the field and its replacement', () => {
+    for (const [raw, field] of [
+      [{ cache: { streamThresholdBytes: '1MiB' } }, 'cache.streamThresholdBytes'],
+      [{ limits: { streamThresholdBytes: '1MiB' } }, 'limits.streamThresholdBytes'],
+    ] as const) {
+      assert.throws(
+        () => validateEdgeConfig({ zones: [zone()], ...raw }, '/', {}),
+        (e: unknown) =>
+          e instanceof EdgewardError &&
+          e.code === 'invalid_config' &&
+          e.field === field &&
+          e.message.startsWith(`${field}: was removed`) &&
+          e.message.includes('use cache.memoryObjectMaxBytes'),
+      );
+    }
+  });
+
   test('duplicate zone ids and hostnames are refused', () => {
     assert.equal(
       fieldOf(() => validateEdgeConfig({ zones: [zone(), zone({ hostnames: ['other.example'] })] }, '/', {})),
@@ -188,6 +216,24 @@ describe('proxy mode flags', () => {
     assert.equal(c.admin, null);
   });
 
+  test('--memory-object-max sets the memory object threshold, with the --memory-cache size syntax', () => {
+    const c = proxyConfigFromFlags({ origin: ['http://a'], memoryObjectMax: '64KiB' }, {});
+    assert.equal(c.cache.memoryObjectMaxBytes, 64 * 1024);
+    assert.equal(
+      proxyConfigFromFlags({ origin: ['http://a'], memoryObjectMax: '2MB' }, {}).cache.memoryObjectMaxBytes,
+      2e6,
+    );
+    assert.equal(proxyConfigFromFlags({ origin: ['http://a'] }, {}).cache.memoryObjectMaxBytes, null);
+    assert.equal(
+      fieldOf(() => proxyConfigFromFlags({ origin: ['http://a'], memoryObjectMax: '-1' }, {})),
+      '--memory-object-max',
+    );
+    assert.equal(
+      fieldOf(() => proxyConfigFromFlags({ origin: ['http://a'], memoryObjectMax: '1 XB' }, {})),
+      '--memory-object-max',
+    );
+  });
+
   test('name the bad flag', () => {
     assert.equal(
       fieldOf(() => proxyConfigFromFlags({}, {})),
@@ -209,5 +255,29 @@ describe('proxy mode flags', () => {
       fieldOf(() => proxyConfigFromFlags({ origin: ['http://a'], admin: 'x' }, {})),
       '--admin',
     );
+  });
+});
+
+describe('control mode flags', () => {
+  test('--memory-object-max overrides the config file, which overrides the default', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'edgeward-config-'));
+    try {
+      const file = join(dir, 'edge.yaml');
+      await writeFile(
+        file,
+        'cache:\n  memoryObjectMaxBytes: 128KiB\nzones:\n  - id: a\n    hostnames: [a.example]\n    origins: [http://127.0.0.1:1]\n',
+      );
+      const fromFile = await edgeConfigForControl({ config: file }, {}, dir);
+      assert.equal(fromFile.cache.memoryObjectMaxBytes, 128 * 1024);
+      const fromFlag = await edgeConfigForControl({ config: file, memoryObjectMax: '64KiB' }, {}, dir);
+      assert.equal(fromFlag.cache.memoryObjectMaxBytes, 64 * 1024);
+      assert.equal((await edgeConfigForControl({}, {}, dir)).cache.memoryObjectMaxBytes, null);
+      await assert.rejects(
+        edgeConfigForControl({ memoryObjectMax: 'lots' }, {}, dir),
+        (e: unknown) => e instanceof EdgewardError && e.field === '--memory-object-max',
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

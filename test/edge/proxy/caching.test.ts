@@ -209,35 +209,108 @@ describe('serving from the cache', { timeout: 30_000 }, () => {
 });
 
 describe('large objects', { timeout: 60_000 }, () => {
-  test('a body larger than the stream threshold is streamed through, stored on disk, and served again', async () => {
-    const size = 6 * 1024 * 1024 + 17;
-    const payload = Buffer.alloc(size);
-    for (let i = 0; i < size; i++) payload[i] = i % 251;
-    const origin = await startOrigin((_req, res) => {
+  const threshold = 64 * 1024;
+  // Above the threshold but below the store's 1 MiB default: were the option ignored, it would sit in memory.
+  const bigSize = 512 * 1024 + 17;
+  const smallSize = 16 * 1024 + 3;
+  const bytes = (size: number, mod: number): Buffer => {
+    const b = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) b[i] = i % mod;
+    return b;
+  };
+  const big = bytes(bigSize, 251);
+  const small = bytes(smallSize, 241);
+  let origin: TestOrigin;
+  before(async () => {
+    origin = await startOrigin((req, res) => {
+      const body = (req.url ?? '').endsWith('/big.bin') ? big : small;
       res.setHeader('cache-control', 'max-age=600');
-      res.setHeader('content-length', String(size));
-      res.end(payload);
+      res.setHeader('content-length', String(body.length));
+      res.end(body);
     });
-    const edge = await startEdge({
-      origins: [origin.url],
-      disk: true,
-      limits: { streamThresholdBytes: 64 * 1024 },
-    });
+  });
+  after(async () => {
+    await origin.close();
+  });
+
+  const variants = (edge: TestEdge, path: string) => edge.store.variants(`z1\nexample.com${path}`);
+  /** The stored entry, once the fill's commit (a rename into place for a spilled body) has landed. */
+  async function storedEntry(edge: TestEdge, path: string) {
+    for (let i = 0; i < 500; i++) {
+      const [entry] = variants(edge, path);
+      if (entry !== undefined) return entry;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return assert.fail(`${path} was never stored`);
+  }
+
+  test('a body larger than the memory object threshold is streamed through, stored on disk, and served again', async () => {
+    const edge = await startEdge({ origins: [origin.url], disk: true, memoryObjectMaxBytes: threshold });
     try {
-      const first = await httpRequest(edge.port, '/big.bin');
-      assert.equal(first.body.length, size);
-      assert.ok(first.body.equals(payload));
-      const second = await httpRequest(edge.port, '/big.bin');
-      // Served from the stored copy: a hit, or collapsed onto the fill if its commit to disk was still running.
-      assert.match(String(second.headers['cache-status']), /; hit|; collapsed/);
-      assert.ok(second.body.equals(payload));
-      const part = await httpRequest(edge.port, '/big.bin', { headers: { range: `bytes=${size - 10}-` } });
-      assert.equal(part.status, 206);
-      assert.ok(part.body.equals(payload.subarray(size - 10)));
-      assert.equal(origin.count(), 1);
+      const first = await httpRequest(edge.port, '/disk/big.bin');
+      assert.equal(first.body.length, bigSize);
+      assert.ok(first.body.equals(big));
+      const entry = await storedEntry(edge, '/disk/big.bin');
+      assert.equal(entry.meta.bodySize, bigSize);
+      assert.equal(entry.body, null, 'a body above the threshold is stored on disk only');
+      assert.ok(edge.store.stats().memoryBytes < bigSize, 'the memory tier does not count it');
+
+      const second = await httpRequest(edge.port, '/disk/big.bin');
+      assert.match(String(second.headers['cache-status']), /; hit/);
+      assert.ok(second.body.equals(big));
+      const tail = await httpRequest(edge.port, '/disk/big.bin', {
+        headers: { range: `bytes=${bigSize - 10}-` },
+      });
+      assert.equal(tail.status, 206);
+      assert.equal(tail.headers['content-range'], `bytes ${bigSize - 10}-${bigSize - 1}/${bigSize}`);
+      assert.ok(tail.body.equals(big.subarray(bigSize - 10)));
+      const middle = await httpRequest(edge.port, '/disk/big.bin', {
+        headers: { range: `bytes=1000-${threshold + 999}` },
+      });
+      assert.equal(middle.status, 206);
+      assert.ok(middle.body.equals(big.subarray(1000, threshold + 1000)));
+      assert.equal(origin.count('/disk/big.bin'), 1);
+      // Hits read it from the file and do not bring it into memory.
+      assert.equal(variants(edge, '/disk/big.bin')[0]!.body, null);
+      assert.ok(edge.store.stats().memoryBytes < bigSize);
+
+      // A body below the threshold is held in memory (and written through to disk).
+      const a = await httpRequest(edge.port, '/disk/small.bin');
+      assert.ok(a.body.equals(small));
+      const smallEntry = await storedEntry(edge, '/disk/small.bin');
+      assert.ok(smallEntry.body !== null && smallEntry.body.equals(small), 'held in memory');
+      assert.ok(edge.store.stats().memoryBytes >= smallSize);
+      const b = await httpRequest(edge.port, '/disk/small.bin');
+      assert.match(String(b.headers['cache-status']), /; hit/);
+      assert.ok(b.body.equals(small));
+      assert.equal(origin.count('/disk/small.bin'), 1);
     } finally {
       await edge.close();
-      await origin.close();
+    }
+  });
+
+  test('without a disk tier a body above the threshold is streamed through and not cached', async () => {
+    const edge = await startEdge({ origins: [origin.url], memoryObjectMaxBytes: threshold });
+    try {
+      for (let i = 1; i <= 2; i++) {
+        const r = await httpRequest(edge.port, '/mem/big.bin');
+        assert.equal(r.status, 200);
+        assert.ok(r.body.equals(big));
+        assert.doesNotMatch(String(r.headers['cache-status']), /; hit/);
+        // A request collapsed onto a fill that stored nothing asks the origin itself, so this counts both.
+        assert.equal(origin.count('/mem/big.bin'), i);
+      }
+      assert.equal(variants(edge, '/mem/big.bin').length, 0);
+
+      await httpRequest(edge.port, '/mem/small.bin');
+      const entry = await storedEntry(edge, '/mem/small.bin');
+      assert.ok(entry.body !== null && entry.body.equals(small));
+      const hit = await httpRequest(edge.port, '/mem/small.bin');
+      assert.match(String(hit.headers['cache-status']), /; hit/);
+      assert.ok(hit.body.equals(small));
+      assert.equal(origin.count('/mem/small.bin'), 1);
+    } finally {
+      await edge.close();
     }
   });
 });
