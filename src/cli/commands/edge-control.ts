@@ -100,7 +100,10 @@ export async function edgeConfigForControl(
   cwd = process.cwd(),
 ): Promise<EdgeConfig> {
   const dataDir = resolve(cwd, f.dataDir ?? './data/edge');
-  const base: EdgeConfig | null = f.config ? await loadEdgeConfigFile(f.config, env) : null;
+  // Zones come from the control plane: a file that gives only listen/admin/cache/limits is complete.
+  const base: EdgeConfig | null = f.config
+    ? await loadEdgeConfigFile(f.config, env, { zonesRequired: false })
+    : null;
   const trust = (f.trustProxy ?? [])
     .flatMap((t) => t.split(','))
     .map((t) => t.trim())

@@ -259,7 +259,7 @@ describe('proxy mode flags', () => {
 });
 
 describe('control mode flags', () => {
-  test('--memory-object-max overrides the config file, which overrides the default', async () => {
+  test('--memory-object-max overrides the config file, which overrides the default; the file needs no zones', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'edgeward-config-'));
     try {
       const file = join(dir, 'edge.yaml');
@@ -272,6 +272,13 @@ describe('control mode flags', () => {
       const fromFlag = await edgeConfigForControl({ config: file, memoryObjectMax: '64KiB' }, {}, dir);
       assert.equal(fromFlag.cache.memoryObjectMaxBytes, 64 * 1024);
       assert.equal((await edgeConfigForControl({}, {}, dir)).cache.memoryObjectMaxBytes, null);
+      // The control plane gives the zones: a file with none, only cache settings, is complete.
+      const noZones = join(dir, 'no-zones.yaml');
+      await writeFile(noZones, 'cache:\n  memoryObjectMaxBytes: 96KiB\n');
+      assert.equal(
+        (await edgeConfigForControl({ config: noZones }, {}, dir)).cache.memoryObjectMaxBytes,
+        96 * 1024,
+      );
       await assert.rejects(
         edgeConfigForControl({ memoryObjectMax: 'lots' }, {}, dir),
         (e: unknown) => e instanceof EdgewardError && e.field === '--memory-object-max',
