@@ -36,6 +36,31 @@ interface RuleMeta {
   readonly law?: string;
 }
 
+/** A RuleSet as plain, structured-cloneable data (toTransfer / fromTransfer). */
+export interface RuleSetState {
+  readonly rowCount: number;
+  readonly live: number;
+  readonly his: Uint32Array;
+  readonly ids: Uint32Array;
+  readonly kinds: Uint8Array;
+  readonly metaIndex: Uint32Array;
+  readonly countryIndex: Uint16Array;
+  readonly table: Int32Array;
+  readonly slots: number;
+  readonly used: number;
+  readonly filter: Int32Array;
+  readonly filterMask: number;
+  readonly metas: readonly RuleMeta[];
+  readonly metaKeys: ReadonlyMap<string, number>;
+  readonly countrySets: readonly (readonly string[] | null)[];
+  readonly countryKeys: ReadonlyMap<string, number>;
+  readonly queryRules: ReadonlyMap<number, string>;
+  readonly prefixLengths: Uint32Array;
+  readonly prefixRuleCount: number;
+  readonly hostPrefixMasks: ReadonlyMap<number, number>;
+  readonly hostRuleCount: number;
+}
+
 /** Murmur3's finalizer: a bijection that spreads the running hashes. */
 function fmix(h: number): number {
   h ^= h >>> 16;
@@ -117,7 +142,7 @@ export class RuleSet {
   /** Query rules' parameters in match form, joined by '&' (which match form keeps encoded inside a parameter). */
   private queryRules = new Map<number, string>();
   /** prefixLengths[n]: how many prefix rules have a match path n characters long. */
-  private prefixLengths = new Uint32Array(64);
+  private prefixLengths: Uint32Array = new Uint32Array(64);
   private prefixRuleCount = 0;
   /**
    * Per host (by a 32-bit tag), a bitmask of its prefix rules' lengths mod 32: a request to a host without prefix
@@ -144,6 +169,76 @@ export class RuleSet {
     const list = Array.isArray(rules) ? (rules as BlockRule[]) : [...rules];
     const set = new RuleSet(list.length);
     for (const r of list) set.add(r);
+    return set;
+  }
+
+  /**
+   * The whole set as plain data for postMessage, and the buffers to transfer with it (moved, not copied): a set
+   * compiled on a worker thread reaches the serving thread without its typed arrays being copied. The set is
+   * unusable afterwards (its buffers are detached).
+   */
+  toTransfer(): { state: RuleSetState; transfer: ArrayBuffer[] } {
+    const arrays = [
+      this.his,
+      this.ids,
+      this.kinds,
+      this.metaIndex,
+      this.countryIndex,
+      this.table,
+      this.filter,
+    ];
+    const state: RuleSetState = {
+      rowCount: this.rowCount,
+      live: this.live,
+      his: this.his,
+      ids: this.ids,
+      kinds: this.kinds,
+      metaIndex: this.metaIndex,
+      countryIndex: this.countryIndex,
+      table: this.table,
+      slots: this.slots,
+      used: this.used,
+      filter: this.filter,
+      filterMask: this.filterMask,
+      metas: this.metas,
+      metaKeys: this.metaKeys,
+      countrySets: this.countrySets,
+      countryKeys: this.countryKeys,
+      queryRules: this.queryRules,
+      prefixLengths: this.prefixLengths,
+      prefixRuleCount: this.prefixRuleCount,
+      hostPrefixMasks: this.hostPrefixMasks,
+      hostRuleCount: this.hostRuleCount,
+    };
+    // A typed array may be a view on a larger or shared buffer only if made so here; these own theirs.
+    return { state, transfer: arrays.map((a) => a.buffer as ArrayBuffer) };
+  }
+
+  /** The set toTransfer() described, as received on the other side of postMessage. */
+  static fromTransfer(state: RuleSetState): RuleSet {
+    const set = new RuleSet(16);
+    set.rowCount = state.rowCount;
+    set.live = state.live;
+    set.his = state.his;
+    set.ids = state.ids;
+    set.kinds = state.kinds;
+    set.metaIndex = state.metaIndex;
+    set.countryIndex = state.countryIndex;
+    set.table = state.table;
+    set.slots = state.slots;
+    set.used = state.used;
+    set.filter = state.filter;
+    set.filterMask = state.filterMask;
+    set.metas.push(...state.metas);
+    for (const [k, v] of state.metaKeys) set.metaKeys.set(k, v);
+    set.countrySets.length = 0;
+    for (const c of state.countrySets) set.countrySets.push(c === null ? null : Object.freeze([...c]));
+    for (const [k, v] of state.countryKeys) set.countryKeys.set(k, v);
+    set.queryRules = new Map(state.queryRules);
+    set.prefixLengths = state.prefixLengths;
+    set.prefixRuleCount = state.prefixRuleCount;
+    for (const [k, v] of state.hostPrefixMasks) set.hostPrefixMasks.set(k, v);
+    set.hostRuleCount = state.hostRuleCount;
     return set;
   }
 

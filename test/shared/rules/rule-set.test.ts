@@ -333,3 +333,51 @@ test('match-form decisions: %2F, repeated and back slashes, trailing slash, any 
   assert.equal(m(set, 'https://e.com/q?x=1!2')?.ruleId, 3);
   assert.equal(m(set, 'https://e.com/q?x=1%26'), null);
 });
+
+test('property: a set moved through structured clone (as from the compiling thread) matches exactly as before', () => {
+  const hosts = ['a.test', 'b.test', 'c.test'];
+  const paths = ['/', '/x', '/x/', '/x/y', '/x/y/z', '/y'];
+  const queries = ['', '?k=1', '?k=1&j=2'];
+  const urlArb = fc.tuple(fc.constantFrom(...hosts), fc.constantFrom(...paths), fc.constantFrom(...queries));
+  const ruleArb = fc.record({
+    match: fc.constantFrom('exact' as const, 'prefix' as const, 'host' as const),
+    url: urlArb.map(([h, p, q]) => `https://${h}${p}${q}`),
+    countries: fc.constantFrom(null, ['JP'], ['JP', 'FR']),
+    demandedBy: fc.constantFrom(undefined, 'Publisher K.K.'),
+  });
+  fc.assert(
+    fc.property(fc.array(ruleArb, { maxLength: 20 }), (specs) => {
+      const rules: BlockRule[] = specs.map(({ demandedBy, ...s }, i) => ({
+        id: i + 1,
+        notice: `https://n.example/${i % 3}`,
+        ...s,
+        ...(demandedBy === undefined ? {} : { demandedBy }),
+      }));
+      const original = RuleSet.from(rules);
+      const expected = new Map<string, unknown>();
+      for (const [h, p, q] of fc.sample(urlArb, 30))
+        for (const c of [null, 'JP', 'US'])
+          expected.set(`${h}${p}${q} ${c}`, original.match(normalizeUrl(`http://${h}${p}${q}`), c));
+      const { state, transfer } = original.toTransfer();
+      const moved = RuleSet.fromTransfer(structuredClone(state, { transfer }));
+      assert.equal(moved.size, rules.length);
+      for (const [key, hit] of expected) {
+        const [u, c] = key.split(' ');
+        assert.deepEqual(moved.match(normalizeUrl(`http://${u}`), c === 'null' ? null : c!), hit, key);
+      }
+      // Still a working set: rules can be added and removed after the move.
+      const extra: BlockRule = {
+        id: 999,
+        match: 'host',
+        url: 'https://d.test/',
+        countries: null,
+        notice: 'https://n.example/x',
+      };
+      moved.add(extra);
+      assert.equal(moved.match(normalizeUrl('http://d.test/any'), null)?.ruleId, 999);
+      assert.equal(moved.remove(extra), true);
+      assert.equal(moved.match(normalizeUrl('http://d.test/any'), null), null);
+    }),
+    { numRuns: 300 },
+  );
+});

@@ -1,0 +1,27 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { EdgewardError } from '../../shared/errors.js';
+import { compileRulesFileHere, type CompileReply } from './rules-file.js';
+
+/** The thread compileRulesFile starts: compiles one rules file and posts the set back, or the error. */
+const { path } = workerData as { path: string };
+try {
+  const { set, count } = await compileRulesFileHere(path);
+  const { state, transfer } = set.toTransfer();
+  parentPort!.postMessage({ state, count } satisfies CompileReply, transfer);
+} catch (e) {
+  const error =
+    e instanceof EdgewardError
+      ? // Through JSON: the details hold the parser's errors, which toJSON renders as plain data.
+        (JSON.parse(JSON.stringify(e)) as {
+          code: string;
+          message: string;
+          field?: string;
+          details?: Record<string, unknown>;
+        })
+      : {
+          code: 'invalid_rules',
+          message: `compiling rules file ${path}: ${(e as Error).message}`,
+          field: 'rules',
+        };
+  parentPort!.postMessage({ error } satisfies CompileReply);
+}
