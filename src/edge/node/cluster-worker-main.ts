@@ -9,6 +9,7 @@ import { AggregatorRegistry, register } from 'prom-client';
 import { EdgewardError } from '../../shared/errors.js';
 import type { SiblingCopy } from '../proxy/sibling-copy.js';
 import { isNodeMessage, MESSAGE_TAG, type PrimaryToWorker, type WorkerToPrimary } from './node-messages.js';
+import { compileRulesFile } from './rules-file.js';
 import { startWorkerRuntime, type WorkerRuntime } from './worker-runtime.js';
 
 // Constructing one installs prom-client's worker-side answer to the primary's clusterMetrics() requests.
@@ -64,6 +65,8 @@ async function handle(m: Exclude<PrimaryToWorker, { op: 'answer' }>): Promise<un
       level: m.config.logLevel,
       base: { pid: process.pid, worker: m.index, node: m.config.nodeName },
     });
+    // Compiled before the runtime listens, as in-process: no request is served without the rules.
+    const compiled = m.rulesFile === undefined ? undefined : await compileRulesFile(m.rulesFile);
     // prom-client's cluster aggregation asks each worker's global registry.
     runtime = await startWorkerRuntime({
       config: m.config,
@@ -71,6 +74,7 @@ async function handle(m: Exclude<PrimaryToWorker, { op: 'answer' }>): Promise<un
       workers: m.workers,
       snapshot: m.snapshot,
       missedPurges: m.missedPurges,
+      ...(compiled ? { ruleSet: compiled } : {}),
       logger,
       registry: register,
       ...(m.workers > 1 ? { siblings: askSiblings } : {}),
@@ -84,14 +88,26 @@ async function handle(m: Exclude<PrimaryToWorker, { op: 'answer' }>): Promise<un
   const r = runtime;
   if (r === null) throw new EdgewardError('not_ready', `worker not initialised (op ${m.op})`);
   switch (m.op) {
-    case 'replace-state':
+    case 'replace-state': {
+      if (m.rulesFile === undefined) {
+        r.replaceState(m.snapshot, m.gap);
+        return null;
+      }
+      const { set, count } = await compileRulesFile(m.rulesFile);
+      // Both synchronous: no request sees the zones of one state with the rules of the other.
       r.replaceState(m.snapshot, m.gap);
+      r.setRuleSet(set, count);
       return null;
+    }
     case 'apply-change':
       r.applyChange(m.change);
       return null;
     case 'set-rules':
       return { rules: r.setRules(m.rules) };
+    case 'load-rules-file': {
+      const { set, count } = await compileRulesFile(m.path);
+      return { rules: r.setRuleSet(set, count) };
+    }
     case 'purge':
       return { purged: r.purge(m.purge) };
     case 'stats':

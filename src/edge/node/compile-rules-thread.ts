@@ -3,11 +3,14 @@ import { EdgewardError } from '../../shared/errors.js';
 import { compileRulesFileHere, type CompileReply } from './rules-file.js';
 
 /** The thread compileRulesFile starts: compiles one rules file and posts the set back, or the error. */
-const { path } = workerData as { path: string };
+const { path, check } = workerData as { path: string; check: boolean };
 try {
   const { set, count } = await compileRulesFileHere(path);
-  const { state, transfer } = set.toTransfer();
-  parentPort!.postMessage({ state, count } satisfies CompileReply, transfer);
+  if (check) parentPort!.postMessage({ count } satisfies CompileReply);
+  else {
+    const { state, transfer } = set.toTransfer();
+    parentPort!.postMessage({ state, count } satisfies CompileReply, transfer);
+  }
 } catch (e) {
   const error =
     e instanceof EdgewardError

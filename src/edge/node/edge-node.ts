@@ -2,6 +2,9 @@ import cluster, { type Worker } from 'node:cluster';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AggregatorRegistry, Gauge, Registry } from 'prom-client';
 import type { ConfigChange, EdgeSnapshot, PurgeRequest } from '../../shared/config/config-change.js';
@@ -21,7 +24,7 @@ import {
 } from './node-messages.js';
 import type { SiblingCopy } from '../proxy/sibling-copy.js';
 import { startWorkerRuntime, type WorkerRuntime } from './worker-runtime.js';
-import { compileRulesFile, loadRulesFile } from './rules-file.js';
+import { compileRulesFile, copyCheckedRulesFile } from './rules-file.js';
 
 /**
  * An edge node: the serving processes of one machine behind one listen address, driven as one. With workers=1
@@ -84,6 +87,8 @@ class NodeModel {
   generation = 0;
   zones = new Map<string, ZoneConfig>();
   rules: BlockRule[] = [];
+  /** When the rules come from a rules file: the primary's checked private copy, which workers compile. */
+  rulesFile: string | null = null;
   ruleCount: number;
   version: number;
   constructor(
@@ -105,6 +110,17 @@ class NodeModel {
   setRules(rules: readonly BlockRule[]): void {
     this.setRuleCount(rules.length);
     if (this.keepRules) this.rules = [...rules];
+    this.rulesFile = null;
+  }
+  /** Rules replaced by those of a rules file (cluster: its private copy); no rule objects are kept. */
+  setRulesFile(path: string, count: number): void {
+    this.setRuleCount(count);
+    this.rules = [];
+    this.rulesFile = path;
+  }
+  /** What a message that carries the whole state adds to the snapshot: the rules file workers compile. */
+  rulesFileField(): { rulesFile?: string } {
+    return this.rulesFile === null ? {} : { rulesFile: this.rulesFile };
   }
   /** Rules replaced by a compiled set (in-process only). */
   setRuleCount(n: number): void {
@@ -113,6 +129,7 @@ class NodeModel {
   }
   replace(s: EdgeSnapshot): void {
     this.generation++;
+    this.rulesFile = null;
     this.zones = new Map(s.zones.map((z) => [z.id, z]));
     if (this.keepRules) this.rules = [...s.rules];
     this.ruleCount = s.rules.length;
@@ -219,10 +236,22 @@ const LOST_WORKER = new Set(['worker_exited', 'worker_timeout']);
 
 async function startClusterNode(o: EdgeNodeOptions, workers: number): Promise<EdgeNode> {
   const { logger } = o;
-  const model = new NodeModel(
-    o.rulesFile === undefined ? o.snapshot : { ...o.snapshot, rules: await loadRulesFile(o.rulesFile) },
-    true,
-  );
+  const model = new NodeModel(o.snapshot, true);
+  // Rules files are copied here and compiled by each worker; removed when the node stops.
+  const rulesDir = await mkdtemp(join(tmpdir(), 'edgeward-rules-'));
+  /** Makes a checked copy of a rules file the model's rules; returns the copy it replaces, to remove later. */
+  const useRulesFile = async (path: string): Promise<{ count: number; previous: string | null }> => {
+    const { copy, count } = await copyCheckedRulesFile(path, rulesDir);
+    const previous = model.rulesFile;
+    model.setRulesFile(copy, count);
+    return { count, previous };
+  };
+  try {
+    if (o.rulesFile !== undefined) await useRulesFile(o.rulesFile);
+  } catch (e) {
+    await rm(rulesDir, { recursive: true, force: true });
+    throw e;
+  }
   cluster.setupPrimary({
     exec: fileURLToPath(new URL('./cluster-worker-main.js', import.meta.url)),
     args: [],
@@ -339,6 +368,7 @@ async function startClusterNode(o: EdgeNodeOptions, workers: number): Promise<Ed
             index: slot.index,
             workers,
             snapshot: model.snapshot(),
+            ...model.rulesFileField(),
             missedPurges,
           }).then(
             (r) => {
@@ -346,9 +376,13 @@ async function startClusterNode(o: EdgeNodeOptions, workers: number): Promise<Ed
               slot.ready = true;
               // Configuration that changed while this worker was starting was not broadcast to it.
               if (model.generation !== generation) {
-                request(w, { op: 'replace-state', snapshot: model.snapshot(), gap: false }).catch(
-                  (e: unknown) =>
-                    logger.error({ err: e, worker: slot.index }, 'bringing a new worker up to date failed'),
+                request(w, {
+                  op: 'replace-state',
+                  snapshot: model.snapshot(),
+                  gap: false,
+                  ...model.rulesFileField(),
+                }).catch((e: unknown) =>
+                  logger.error({ err: e, worker: slot.index }, 'bringing a new worker up to date failed'),
                 );
               }
               // Purges broadcast while this worker was starting did not reach it: apply them now.
@@ -470,6 +504,7 @@ async function startClusterNode(o: EdgeNodeOptions, workers: number): Promise<Ed
           }),
       );
     await Promise.all(exits);
+    await rm(rulesDir, { recursive: true, force: true });
   };
 
   try {
@@ -485,14 +520,17 @@ async function startClusterNode(o: EdgeNodeOptions, workers: number): Promise<Ed
     workersExpected: workers,
     workersUp: () => slots.filter((s) => s.ready).length,
     setRules: async (rules) => {
+      const previous = model.rulesFile;
       model.setRules(rules);
       await broadcast<'set-rules'>({ op: 'set-rules', rules });
+      if (previous !== null) await rm(previous, { force: true });
     },
     loadRules: async (path) => {
-      const rules = await loadRulesFile(path);
-      model.setRules(rules);
-      await broadcast<'set-rules'>({ op: 'set-rules', rules });
-      return rules.length;
+      // A bad file throws here, before any worker is asked: the rules in force stay everywhere.
+      const { count, previous } = await useRulesFile(path);
+      await broadcast<'load-rules-file'>({ op: 'load-rules-file', path: model.rulesFile! });
+      if (previous !== null) await rm(previous, { force: true });
+      return count;
     },
     purge: async (p) => {
       recordMissed(p);
@@ -514,8 +552,10 @@ async function startClusterNode(o: EdgeNodeOptions, workers: number): Promise<Ed
     },
     replaceState: async (snapshot, { gap }) => {
       if (gap) recordMissed('all');
+      const previous = model.rulesFile;
       model.replace(snapshot);
       await broadcast<'replace-state'>({ op: 'replace-state', snapshot, gap });
+      if (previous !== null) await rm(previous, { force: true });
     },
     applyChange: async (change) => {
       if (change.kind === 'purge') recordMissed(change.purge);

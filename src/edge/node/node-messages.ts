@@ -20,8 +20,15 @@ export type WorkerRequest =
       snapshot: EdgeSnapshot;
       /** Purges this worker's cache missed while it was down, applied before it serves; 'all' = drop everything. */
       missedPurges: readonly PurgeRequest[] | 'all';
+      /**
+       * The rules come from this file (the primary's private copy of a rules file), compiled by the worker itself,
+       * instead of from snapshot.rules: a million rules sent as objects cost every process hundreds of megabytes.
+       */
+      rulesFile?: string;
     }
-  | { op: 'replace-state'; snapshot: EdgeSnapshot; gap: boolean }
+  | { op: 'replace-state'; snapshot: EdgeSnapshot; gap: boolean; rulesFile?: string }
+  /** Replaces the block rules with those of this file (the primary's checked private copy); zones stay. */
+  | { op: 'load-rules-file'; path: string }
   | { op: 'apply-change'; change: ConfigChange }
   /** Replaces the block rules only (rules file reload); zones stay. */
   | { op: 'set-rules'; rules: readonly BlockRule[] }
@@ -44,6 +51,7 @@ export interface WorkerReplies {
   'replace-state': null;
   'apply-change': null;
   'set-rules': { rules: number };
+  'load-rules-file': { rules: number };
   purge: { purged: number };
   stats: WorkerStats;
   'sibling-copy': SiblingCopy | null;

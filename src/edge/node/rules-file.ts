@@ -4,6 +4,9 @@ import { countLines } from '../../shared/rules/read-rules-file.js';
 import { EdgewardError } from '../../shared/errors.js';
 import { RuleSet, type RuleSetState } from '../../shared/rules/rule-set.js';
 import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { copyFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 /**
@@ -23,7 +26,54 @@ export async function loadRulesFile(path: string): Promise<readonly BlockRule[]>
  * between requests, and the compiled set's typed arrays are moved to the caller, not copied.
  */
 export async function compileRulesFile(path: string): Promise<{ set: RuleSet; count: number }> {
-  const worker = new Worker(new URL('./compile-rules-thread.js', import.meta.url), { workerData: { path } });
+  const reply = await onCompileThread(path, false);
+  return { set: RuleSet.fromTransfer(reply.state!), count: reply.count };
+}
+
+/** Checks a rules file as compileRulesFile would (same errors), on its own thread, and counts its rules. */
+export async function checkRulesFile(path: string): Promise<number> {
+  return (await onCompileThread(path, true)).count;
+}
+
+/**
+ * A cluster primary's rules file: copied where only this node writes, then checked. Workers compile the copy
+ * (each its own compact set; the primary holds no rules), and a worker restarted later gets the same rules as its
+ * siblings even if the operator has edited the original since.
+ */
+export async function copyCheckedRulesFile(
+  path: string,
+  dir: string,
+): Promise<{ copy: string; count: number }> {
+  const copy = join(dir, `rules-${Date.now()}-${randomBytes(4).toString('hex')}.jsonl`);
+  try {
+    await copyFile(path, copy);
+  } catch (e) {
+    throw new EdgewardError('invalid_rules', `cannot read rules file ${path}: ${(e as Error).message}`, {
+      field: 'rules',
+      cause: e,
+    });
+  }
+  try {
+    return { copy, count: await checkRulesFile(copy) };
+  } catch (e) {
+    await rm(copy, { force: true });
+    // The copy's name means nothing to the operator: errors name the file they gave.
+    if (e instanceof EdgewardError)
+      throw new EdgewardError(e.code, e.message.split(copy).join(path), {
+        ...(e.field === undefined ? {} : { field: e.field }),
+        details: { ...e.details, path },
+      });
+    throw e;
+  }
+}
+
+async function onCompileThread(
+  path: string,
+  check: boolean,
+): Promise<{ state?: RuleSetState; count: number }> {
+  const worker = new Worker(new URL('./compile-rules-thread.js', import.meta.url), {
+    workerData: { path, check },
+  });
   try {
     const [reply] = (await Promise.race([
       once(worker, 'message'),
@@ -44,7 +94,7 @@ export async function compileRulesFile(path: string): Promise<{ set: RuleSet; co
         ...(e.details === undefined ? {} : { details: e.details }),
       });
     }
-    return { set: RuleSet.fromTransfer(reply.state), count: reply.count };
+    return reply;
   } finally {
     await worker.terminate();
   }
@@ -52,7 +102,7 @@ export async function compileRulesFile(path: string): Promise<{ set: RuleSet; co
 
 /** What compile-rules-thread.ts posts back. */
 export type CompileReply =
-  | { state: RuleSetState; count: number }
+  | { state?: RuleSetState; count: number }
   | { error: { code: string; message: string; field?: string; details?: Record<string, unknown> } };
 
 /** compileRulesFile's work, on the calling thread: rule by rule into a set sized from the line count. */

@@ -207,13 +207,16 @@ describe('edgeward edge (cluster of 2 workers)', () => {
     }
   });
 
-  test('a crashed worker is restarted with the current rules and the purges it missed', async () => {
+  test('a crashed worker is restarted with the rules in force (not the file as edited since) and the purges it missed', async () => {
     // Both workers cache /m: one fetches it from the origin, the other copies it from its sibling.
     for (let i = 0; i < 4; i++) await request(`${base}/m`, { headers: { host: 'a.example' } });
     assert.equal(a.count('/m'), 1);
     await sleep(300); // let the stores' journals reach the disk
     const before = await health();
     const victim = before.workers.pids[0] as number;
+    // The file on disk changes after the last reload: a restarted worker still gets the rules in force, the
+    // node's own copy of what was loaded, not whatever the file says now.
+    await writeFile(rulesPath, '');
     process.kill(victim, 'SIGKILL');
     // Purged while one worker is down: the restarted worker must not serve its old disk copy.
     const purge = await request(`${admin}/purge`, {
