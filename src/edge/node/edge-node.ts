@@ -78,8 +78,9 @@ export async function startEdgeNode(o: EdgeNodeOptions): Promise<EdgeNode> {
 }
 
 /**
- * The node's own copy of the configuration. A cluster primary keeps the rules themselves: they are what a
- * (re)started worker is initialised with. In-process, the one serving runtime has them compiled and nothing is ever
+ * The node's own copy of the configuration. A cluster primary keeps what a (re)started worker is initialised with:
+ * the rules themselves when they came as objects (a control plane), or the path of its private copy of a rules
+ * file, which each worker compiles. In-process, the one serving runtime has them compiled and nothing is ever
  * replayed, so only their number is kept (a million rule objects would cost hundreds of megabytes of heap).
  */
 class NodeModel {
