@@ -13,6 +13,8 @@ import { benchTempDir } from './temp-dirs.js';
 export interface Launched {
   readonly name: string;
   readonly port: number;
+  /** The edge's admin port (healthz, metrics). */
+  readonly adminPort?: number;
   readonly child: ChildProcess;
   stop(): Promise<void>;
 }
@@ -136,7 +138,14 @@ export async function startEdge(
       : // taskset execs node in its own process: the pid is the edge's.
         spawnLogged('edge', 'taskset', ['-c', String(opts.cpu), process.execPath, ...args], opts.logDir);
   await waitForHttp(`http://127.0.0.1:${adminPort}/healthz`, 120_000, child);
-  return { name: 'edge', port, child, stop: stopper(child) };
+  // Every worker serving, not only the first.
+  for (let i = 0; i < 1200; i++) {
+    const r = await request(`http://127.0.0.1:${adminPort}/healthz`);
+    const h = (await r.body.json()) as { workers?: { up?: number } };
+    if ((h.workers?.up ?? 0) >= opts.workers) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { name: 'edge', port, adminPort, child, stop: stopper(child) };
 }
 
 export async function startNginx(originPort: number, workers: number, logDir: string): Promise<Launched> {

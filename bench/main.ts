@@ -256,6 +256,7 @@ async function rulesSection(): Promise<void> {
   const rulesFile = await writeRulesFile(settings.rules, RULES_HOST);
   const origin = await startFixture('origin', logDir);
   const edges: Partial<Record<'none' | 'loaded', Launched>> = {};
+  const cluster: Partial<Record<'none' | 'loaded', Launched>> = {};
   try {
     // The machine's own speed drifts by tens of percent from one run to the next (a shared VM; two identical
     // edges measured one after the other differ by 25% sd), far more than the effect measured. So the two edges
@@ -311,9 +312,39 @@ async function rulesSection(): Promise<void> {
     console.log(
       `edge process memory (RSS, after load): ${fmt(rss.none / 2 ** 20)} MiB without rules, ${fmt(rss.loaded / 2 ** 20)} MiB with them = ${fmt(perRule, 1)} bytes/rule for the whole node (target < 40: ${mark(perRule < 40)})`,
     );
-    results.rules = { memory: mem, rps, ratios, rss, costPercent: cost * 100, nodeBytesPerRule: perRule };
-  } finally {
+    // The same with a cluster of workers (the default is one per core): each compiles its own set from the
+    // primary's copy of the file, and the primary holds none.
     for (const e of Object.values(edges)) await e.stop();
+    const workers = 2;
+    cluster.none = await startEdge(origin.port, { workers, logDir });
+    cluster.loaded = await startEdge(origin.port, { workers, logDir, rulesFile });
+    for (const edge of Object.values(cluster))
+      await runLoad({
+        url: `http://127.0.0.1:${edge.port}/obj/1024`,
+        host: RULES_HOST,
+        connections: 16,
+        durationSeconds: 3,
+      });
+    const clusterRss = {
+      none: treeRssBytes(cluster.none.child.pid!),
+      loaded: treeRssBytes(cluster.loaded.child.pid!),
+    };
+    for (const e of Object.values(cluster)) await e.stop();
+    const clusterPerRule = (clusterRss.loaded - clusterRss.none) / settings.rules;
+    console.log(
+      `node of ${workers} workers (RSS of primary and workers, after load): ${fmt(clusterRss.none / 2 ** 20)} MiB without rules, ${fmt(clusterRss.loaded / 2 ** 20)} MiB with them = ${fmt(clusterPerRule, 1)} bytes/rule for the node, ${fmt(clusterPerRule / workers, 1)} per serving process (target < 40: ${mark(clusterPerRule / workers < 40)})`,
+    );
+    results.rules = {
+      memory: mem,
+      rps,
+      ratios,
+      rss,
+      costPercent: cost * 100,
+      nodeBytesPerRule: perRule,
+      cluster: { workers, rss: clusterRss, bytesPerRule: clusterPerRule },
+    };
+  } finally {
+    for (const e of [...Object.values(edges), ...Object.values(cluster)]) await e.stop();
     await origin.stop();
   }
 }
