@@ -43,8 +43,8 @@ export interface RuleSetState {
   readonly his: Uint32Array;
   readonly ids: Uint32Array;
   readonly kinds: Uint8Array;
-  readonly metaIndex: Uint32Array;
-  readonly countryIndex: Uint16Array;
+  readonly metaIndex: IndexArray;
+  readonly countryIndex: IndexArray;
   readonly table: Int32Array;
   readonly slots: number;
   readonly used: number;
@@ -122,8 +122,10 @@ export class RuleSet {
   private his: Uint32Array;
   private ids: Uint32Array;
   private kinds: Uint8Array;
-  private metaIndex: Uint32Array;
-  private countryIndex: Uint16Array;
+  // The narrowest element type that holds every index so far (most sets have under 256 country lists and under
+  // 65,536 notices): widened when an index outgrows it. Three bytes a rule of the ~30.
+  private metaIndex: IndexArray;
+  private countryIndex: IndexArray;
   // Lookup table: [low key half, row] pairs.
   private table: Int32Array;
   private slots: number;
@@ -157,8 +159,8 @@ export class RuleSet {
     this.his = new Uint32Array(cap);
     this.ids = new Uint32Array(cap);
     this.kinds = new Uint8Array(cap);
-    this.metaIndex = new Uint32Array(cap);
-    this.countryIndex = new Uint16Array(cap);
+    this.metaIndex = new Uint16Array(cap);
+    this.countryIndex = new Uint8Array(cap);
     this.slots = tableSizeFor(cap);
     this.table = newTable(this.slots);
     this.filterMask = filterBitsFor(this.slots) - 1;
@@ -289,8 +291,12 @@ export class RuleSet {
     this.his[row] = key.hi;
     this.ids[row] = rule.id;
     this.kinds[row] = key.kind;
-    this.metaIndex[row] = this.internMeta(rule);
-    this.countryIndex[row] = this.internCountries(rule.countries);
+    const mi = this.internMeta(rule);
+    this.metaIndex = widenFor(this.metaIndex, mi);
+    this.metaIndex[row] = mi;
+    const ci = this.internCountries(rule.countries);
+    this.countryIndex = widenFor(this.countryIndex, ci);
+    this.countryIndex[row] = ci;
     if (key.kind === KIND_QUERY) {
       this.queryRules.set(row, key.params.join('&'));
     } else if (key.kind === KIND_PREFIX) {
@@ -519,8 +525,8 @@ export class RuleSet {
     this.his = grow(this.his, new Uint32Array(cap));
     this.ids = grow(this.ids, new Uint32Array(cap));
     this.kinds = grow(this.kinds, new Uint8Array(cap));
-    this.metaIndex = grow(this.metaIndex, new Uint32Array(cap));
-    this.countryIndex = grow(this.countryIndex, new Uint16Array(cap));
+    this.metaIndex = grow(this.metaIndex, sameKind(this.metaIndex, cap));
+    this.countryIndex = grow(this.countryIndex, sameKind(this.countryIndex, cap));
   }
 
   private compact(): void {
@@ -588,6 +594,24 @@ export class RuleSet {
     this.countryKeys.set(given, i);
     return i;
   }
+}
+
+type IndexArray = Uint8Array | Uint16Array | Uint32Array;
+
+/** `a` itself when it can hold `value`, else a copy with wider elements. */
+function widenFor(a: IndexArray, value: number): IndexArray {
+  if (value < 2 ** (8 * a.BYTES_PER_ELEMENT)) return a;
+  const wider = a.BYTES_PER_ELEMENT === 1 ? new Uint16Array(a.length) : new Uint32Array(a.length);
+  wider.set(a);
+  return widenFor(wider, value);
+}
+
+function sameKind(a: IndexArray, length: number): IndexArray {
+  return a.BYTES_PER_ELEMENT === 1
+    ? new Uint8Array(length)
+    : a.BYTES_PER_ELEMENT === 2
+      ? new Uint16Array(length)
+      : new Uint32Array(length);
 }
 
 function grow<T extends Uint32Array | Uint8Array | Uint16Array>(from: T, to: T): T {

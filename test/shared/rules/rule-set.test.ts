@@ -381,3 +381,35 @@ test('property: a set moved through structured clone (as from the compiling thre
     { numRuns: 300 },
   );
 });
+
+test('indexes widen past 256 country lists and 65,536 notices; every rule keeps its own', () => {
+  const code = (i: number) => String.fromCharCode(65 + Math.floor(i / 26), 65 + (i % 26));
+  const rules: BlockRule[] = [];
+  for (let i = 0; i < 70_000; i++)
+    rules.push({
+      id: i + 1,
+      match: 'exact',
+      url: `https://w.test/item/${i}`,
+      countries: i < 600 ? [code(i % 300)] : null,
+      notice: `https://n.example/${i}`,
+    });
+  for (const set of [
+    RuleSet.from(rules),
+    (() => {
+      // Grown one rule at a time from the smallest capacity: widening and growth interleave.
+      const s = new RuleSet();
+      for (const r of rules) s.add(r);
+      return s;
+    })(),
+  ]) {
+    for (const i of [0, 1, 255, 256, 299, 300, 599, 65_535, 65_536, 69_999]) {
+      const r = rules[i]!;
+      const country = r.countries === null ? null : r.countries[0]!;
+      const hit = set.match(normalizeUrl(`http://w.test/item/${i}`), country);
+      assert.equal(hit?.ruleId, i + 1, `rule ${i}`);
+      assert.equal(hit.notice, `https://n.example/${i}`);
+      assert.deepEqual(hit.countries, r.countries);
+      if (country !== null) assert.equal(set.match(normalizeUrl(`http://w.test/item/${i}`), 'ZZ'), null);
+    }
+  }
+});
