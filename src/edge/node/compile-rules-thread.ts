@@ -1,11 +1,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { EdgewardError } from '../../shared/errors.js';
-import { compileRulesFileHere, type CompileReply } from './rules-file.js';
+import { compileRulesFileHere, type CompileJob, type CompileReply } from './rules-file.js';
 
 /** The thread compileRulesFile starts: compiles one rules file and posts the set back, or the error. */
-const { path, check } = workerData as { path: string; check: boolean };
+const { path, check, shownAs } = workerData as CompileJob;
 try {
-  const { set, count } = await compileRulesFileHere(path);
+  const { set, count } = await compileRulesFileHere(path, shownAs);
   if (check) parentPort!.postMessage({ count } satisfies CompileReply);
   else {
     const { state, transfer } = set.toTransfer();
@@ -23,7 +23,7 @@ try {
         })
       : {
           code: 'invalid_rules',
-          message: `compiling rules file ${path}: ${(e as Error).message}`,
+          message: `compiling rules file ${shownAs}: ${(e as Error).message}`,
           field: 'rules',
         };
   parentPort!.postMessage({ error } satisfies CompileReply);

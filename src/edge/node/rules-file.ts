@@ -30,9 +30,12 @@ export async function compileRulesFile(path: string): Promise<{ set: RuleSet; co
   return { set: RuleSet.fromTransfer(reply.state!), count: reply.count };
 }
 
-/** Checks a rules file as compileRulesFile would (same errors), on its own thread, and counts its rules. */
-export async function checkRulesFile(path: string): Promise<number> {
-  return (await onCompileThread(path, true)).count;
+/**
+ * Checks a rules file as compileRulesFile would (same errors, naming the file `shownAs`), on its own thread, and
+ * counts its rules.
+ */
+export async function checkRulesFile(path: string, shownAs = path): Promise<number> {
+  return (await onCompileThread(path, true, shownAs)).count;
 }
 
 /**
@@ -54,15 +57,10 @@ export async function copyCheckedRulesFile(
     });
   }
   try {
-    return { copy, count: await checkRulesFile(copy) };
+    // The copy's name means nothing to the operator: errors name the file they gave.
+    return { copy, count: await checkRulesFile(copy, path) };
   } catch (e) {
     await rm(copy, { force: true });
-    // The copy's name means nothing to the operator: errors name the file they gave.
-    if (e instanceof EdgewardError)
-      throw new EdgewardError(e.code, e.message.split(copy).join(path), {
-        ...(e.field === undefined ? {} : { field: e.field }),
-        details: { ...e.details, path },
-      });
     throw e;
   }
 }
@@ -70,9 +68,10 @@ export async function copyCheckedRulesFile(
 async function onCompileThread(
   path: string,
   check: boolean,
+  shownAs = path,
 ): Promise<{ state?: RuleSetState; count: number }> {
   const worker = new Worker(new URL('./compile-rules-thread.js', import.meta.url), {
-    workerData: { path, check },
+    workerData: { path, check, shownAs } satisfies CompileJob,
   });
   try {
     const [reply] = (await Promise.race([
@@ -100,20 +99,35 @@ async function onCompileThread(
   }
 }
 
+/** What compile-rules-thread.ts is given. */
+export interface CompileJob {
+  readonly path: string;
+  /** Only check and count: the set is not sent back. */
+  readonly check: boolean;
+  readonly shownAs: string;
+}
+
 /** What compile-rules-thread.ts posts back. */
 export type CompileReply =
   | { state?: RuleSetState; count: number }
   | { error: { code: string; message: string; field?: string; details?: Record<string, unknown> } };
 
 /** compileRulesFile's work, on the calling thread: rule by rule into a set sized from the line count. */
-export async function compileRulesFileHere(path: string): Promise<{ set: RuleSet; count: number }> {
+export async function compileRulesFileHere(
+  path: string,
+  shownAs = path,
+): Promise<{ set: RuleSet; count: number }> {
   // Sized from the line count: growing row arrays and table step by step would leave copies behind.
   const set = new RuleSet(await sizeFor(path));
   let count = 0;
-  await readChecked(path, (rule) => {
-    set.add(rule);
-    count++;
-  });
+  await readChecked(
+    path,
+    (rule) => {
+      set.add(rule);
+      count++;
+    },
+    shownAs,
+  );
   set.trim();
   return { set, count };
 }
@@ -129,13 +143,14 @@ async function sizeFor(path: string): Promise<number> {
 async function readChecked(
   path: string,
   onRule?: (rule: BlockRule) => void,
+  shownAs = path,
 ): Promise<Awaited<ReturnType<typeof readRulesFile>>> {
   let result: Awaited<ReturnType<typeof readRulesFile>>;
   try {
-    result = await readRulesFile(path, onRule);
+    result = await readRulesFile(path, onRule, shownAs);
   } catch (e) {
     if (e instanceof EdgewardError) throw e;
-    throw new EdgewardError('invalid_rules', `cannot read rules file ${path}: ${(e as Error).message}`, {
+    throw new EdgewardError('invalid_rules', `cannot read rules file ${shownAs}: ${(e as Error).message}`, {
       field: 'rules',
       cause: e,
     });
@@ -144,10 +159,10 @@ async function readChecked(
   if (errors.length > 0) {
     throw new EdgewardError(
       'invalid_rules',
-      `${path}: ${errors.length} invalid rule line(s):\n  ${errors.slice(0, 50).join('\n  ')}${errors.length > 50 ? `\n  ... and ${errors.length - 50} more` : ''}`,
+      `${shownAs}: ${errors.length} invalid rule line(s):\n  ${errors.slice(0, 50).join('\n  ')}${errors.length > 50 ? `\n  ... and ${errors.length - 50} more` : ''}`,
       {
         field: 'rules',
-        details: { path, errors },
+        details: { path: shownAs, errors },
       },
     );
   }

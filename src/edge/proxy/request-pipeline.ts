@@ -1,6 +1,7 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { ZoneConfig } from '../../shared/config/zone-config.js';
@@ -87,13 +88,34 @@ type FillResult =
       detail?: string;
     }
   | { kind: 'uncacheable' }
-  | {
-      kind: 'error';
-      status: 502 | 504;
-      detail: string;
-      /** Set when a stale copy that must be revalidated could not be (RFC 9111 5.2.2.2). */
-      code?: 'revalidation_failed';
-    };
+  | { kind: 'error'; failure: OriginFailure };
+
+/** How a failed origin request is answered: status, error code and message, and the reason for Cache-Status. */
+interface OriginFailure {
+  readonly status: 502 | 504;
+  readonly code: 'origin_timeout' | 'origin_unreachable' | 'revalidation_failed';
+  readonly message: string;
+  readonly reason: string;
+}
+
+function originFailure(e: unknown): OriginFailure {
+  const reason = errorReason(e);
+  return isTimeout(e)
+    ? { status: 504, code: 'origin_timeout', message: 'the origin server did not answer in time', reason }
+    : { status: 502, code: 'origin_unreachable', message: 'the origin server could not be reached', reason };
+}
+
+/** RFC 9111 5.2.2.2: a copy its origin says must be revalidated is never reused; the error SHOULD be 504. */
+function revalidationFailure(reason: string): OriginFailure {
+  return {
+    status: 504,
+    code: 'revalidation_failed',
+    message:
+      'the stored response may only be used after revalidation (must-revalidate, proxy-revalidate, ' +
+      's-maxage or no-cache), and the origin server could not be asked',
+    reason,
+  };
+}
 
 /** How a fill answers the client that started it. */
 const enum Sink {
@@ -419,7 +441,7 @@ export class RequestPipeline {
   /** The leader of a fill that did not answer its client while fetching. */
   private afterFill(ctx: Ctx, r: FillResult, fwd: Fwd): void {
     if (r.kind === 'entry') return this.serveFillResult(ctx, r, fwd, false);
-    if (r.kind === 'error') return this.originError(ctx, r.status, r.detail, fwd, r.code);
+    if (r.kind === 'error') return this.originError(ctx, r.failure, fwd);
     // Not storable after all (or the store refused it): forward the client's own request.
     return this.passThrough(ctx, ctx.zone!, false, fwd);
   }
@@ -428,7 +450,7 @@ export class RequestPipeline {
   private afterWait(ctx: Ctx, r: FillResult, fwd: Fwd): void {
     if (r.kind === 'entry' && varyMatches(r.entry.meta, ctx.req.headers))
       return this.serveFillResult(ctx, r, fwd, true);
-    if (r.kind === 'error') return this.originError(ctx, r.status, r.detail, fwd, r.code);
+    if (r.kind === 'error') return this.originError(ctx, r.failure, fwd);
     if (ctx.method === 'HEAD') return this.passThrough(ctx, ctx.zone!, false, fwd);
     // Uncacheable responses are not shared: each waiter makes its own origin request (see docs/edge-proxy.md).
     const sink = hasConditionalOrRange(ctx.req.headers) ? Sink.ServeAfter : Sink.Stream;
@@ -436,7 +458,7 @@ export class RequestPipeline {
       .then((res) => {
         if (!ctx.responded) {
           if (res.kind === 'entry') this.serveFillResult(ctx, res, fwd, false);
-          else if (res.kind === 'error') this.originError(ctx, res.status, res.detail, fwd, res.code);
+          else if (res.kind === 'error') this.originError(ctx, res.failure, fwd);
           else this.passThrough(ctx, ctx.zone!, false, fwd);
         }
       })
@@ -537,7 +559,7 @@ export class RequestPipeline {
       // Fresh for a request without directives (decideReuse reads only Cache-Control and Pragma of a request).
       if (decideReuse(entry.meta, { method: 'GET', headers: {} }, zone.cache, now).kind !== 'fresh')
         return null;
-      const body = entry.body ?? (await readAll(this.o.store.openBody(entry)));
+      const body = entry.body ?? (await buffer(this.o.store.openBody(entry)));
       if (body.length !== entry.meta.bodySize) return null;
       const { bodySize: _size, invalidated: _inv, ...meta } = entry.meta;
       return { meta, body };
@@ -695,7 +717,7 @@ export class RequestPipeline {
           res.destroy(e);
           this.accessLog(ctx, status, 'miss', 'origin body failed');
         }
-        resolve({ kind: 'error', status: isTimeout(e) ? 504 : 502, detail: errorReason(e) });
+        resolve({ kind: 'error', failure: originFailure(e) });
       });
       body.once('end', () => {
         if (toClient) {
@@ -726,11 +748,9 @@ export class RequestPipeline {
     if (stale !== null && canServeStaleOnError(stale.meta, ctx.zone!.cache, Date.now())) {
       return { kind: 'entry', entry: stale, how: 'stale-error', detail: `origin-${reason}` };
     }
-    // RFC 9111 5.2.2.2: a copy its origin says must be revalidated is never reused; the error SHOULD be 504.
-    if (stale !== null && forbidsStaleUse(stale.meta)) {
-      return { kind: 'error', status: 504, detail: reason, code: 'revalidation_failed' };
-    }
-    return { kind: 'error', status: isTimeout(e) ? 504 : 502, detail: reason };
+    if (stale !== null && forbidsStaleUse(stale.meta))
+      return { kind: 'error', failure: revalidationFailure(reason) };
+    return { kind: 'error', failure: originFailure(e) };
   }
 
   // ---- pass-through (unsafe methods, HEAD misses, uncacheable) ---------------------------------------------
@@ -743,10 +763,10 @@ export class RequestPipeline {
     const requestTime = Date.now();
     const method = ctx.method;
     const failed = (e: unknown) => {
-      const reason = errorReason(e);
-      o.metrics.originErrors.labels(reason).inc();
+      const failure = originFailure(e);
+      o.metrics.originErrors.labels(failure.reason).inc();
       o.logger.warn({ err: e, host: ctx.url!.host, path: ctx.url!.path }, 'origin request failed');
-      this.originError(ctx, isTimeout(e) ? 504 : 502, reason, unsafe ? 'method' : fwd);
+      this.originError(ctx, failure, unsafe ? 'method' : fwd);
     };
     let pool: Dispatcher;
     try {
@@ -1182,30 +1202,9 @@ export class RequestPipeline {
     });
   }
 
-  private originError(
-    ctx: Ctx,
-    status: 502 | 504,
-    reason: string,
-    fwd: Fwd,
-    code?: 'revalidation_failed',
-  ): void {
-    const cs = formatCacheStatus(this.o.nodeName, { hit: false, fwd, detail: `origin-${reason}` });
-    if (code === 'revalidation_failed') {
-      const message =
-        'the stored response may only be used after revalidation (must-revalidate, proxy-revalidate, ' +
-        's-maxage or no-cache), and the origin server could not be asked';
-      return this.sendError(ctx, status, code, message, cs, 'error');
-    }
-    const message =
-      status === 504 ? 'the origin server did not answer in time' : 'the origin server could not be reached';
-    this.sendError(
-      ctx,
-      status,
-      status === 504 ? 'origin_timeout' : 'origin_unreachable',
-      message,
-      cs,
-      'error',
-    );
+  private originError(ctx: Ctx, f: OriginFailure, fwd: Fwd): void {
+    const cs = formatCacheStatus(this.o.nodeName, { hit: false, fwd, detail: `origin-${f.reason}` });
+    this.sendError(ctx, f.status, f.code, f.message, cs, 'error');
   }
 
   private sendError(
@@ -1395,10 +1394,4 @@ function errorReason(e: unknown): string {
   if (code === 'ECONNREFUSED') return 'connect-refused';
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connection-reset';
   return 'unreachable';
-}
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
 }

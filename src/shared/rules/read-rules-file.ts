@@ -7,15 +7,24 @@ import { RulesParser, type ParsedRules } from './parse-rules-jsonl.js';
  * Reads a JSON-lines rules file as a stream, so a file of millions of rules is never held whole as text. With
  * `onRule`, rules are handed over one by one and not collected (`rules` is then empty).
  */
-export async function readRulesFile(path: string, onRule?: (rule: BlockRule) => void): Promise<ParsedRules> {
+export async function readRulesFile(
+  path: string,
+  onRule?: (rule: BlockRule) => void,
+  /** The name errors give the file (a private copy is reported under the name of the file it copies). */
+  shownAs = path,
+): Promise<ParsedRules> {
   const parser = new RulesParser(onRule);
   try {
     await forEachLine(path, (line) => parser.line(line));
   } catch (e) {
-    throw new EdgewardError('invalid_config', `cannot read the rules file ${path}: ${(e as Error).message}`, {
-      field: 'rules',
-      cause: e,
-    });
+    throw new EdgewardError(
+      'invalid_config',
+      `cannot read the rules file ${shownAs}: ${(e as Error).message}`,
+      {
+        field: 'rules',
+        cause: e,
+      },
+    );
   }
   return { rules: parser.rules, errors: parser.errors };
 }

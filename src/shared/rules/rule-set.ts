@@ -180,15 +180,6 @@ export class RuleSet {
    * unusable afterwards (its buffers are detached).
    */
   toTransfer(): { state: RuleSetState; transfer: ArrayBuffer[] } {
-    const arrays = [
-      this.his,
-      this.ids,
-      this.kinds,
-      this.metaIndex,
-      this.countryIndex,
-      this.table,
-      this.filter,
-    ];
     const state: RuleSetState = {
       rowCount: this.rowCount,
       live: this.live,
@@ -212,35 +203,22 @@ export class RuleSet {
       hostPrefixMasks: this.hostPrefixMasks,
       hostRuleCount: this.hostRuleCount,
     };
-    // A typed array may be a view on a larger or shared buffer only if made so here; these own theirs.
-    return { state, transfer: arrays.map((a) => a.buffer as ArrayBuffer) };
+    // Every typed array owns its buffer (none is a view made here on a shared one): each can be moved.
+    const transfer = Object.values(state)
+      .filter((v): v is ArrayBufferView => ArrayBuffer.isView(v))
+      .map((v) => v.buffer as ArrayBuffer);
+    return { state, transfer };
   }
 
-  /** The set toTransfer() described, as received on the other side of postMessage. */
+  /**
+   * The set toTransfer() described, as received on the other side of postMessage: the state's fields are the
+   * set's own (same names), and structured clone made them fresh, so they are taken as they are.
+   */
   static fromTransfer(state: RuleSetState): RuleSet {
     const set = new RuleSet(16);
-    set.rowCount = state.rowCount;
-    set.live = state.live;
-    set.his = state.his;
-    set.ids = state.ids;
-    set.kinds = state.kinds;
-    set.metaIndex = state.metaIndex;
-    set.countryIndex = state.countryIndex;
-    set.table = state.table;
-    set.slots = state.slots;
-    set.used = state.used;
-    set.filter = state.filter;
-    set.filterMask = state.filterMask;
-    set.metas.push(...state.metas);
-    for (const [k, v] of state.metaKeys) set.metaKeys.set(k, v);
-    set.countrySets.length = 0;
-    for (const c of state.countrySets) set.countrySets.push(c === null ? null : Object.freeze([...c]));
-    for (const [k, v] of state.countryKeys) set.countryKeys.set(k, v);
-    set.queryRules = new Map(state.queryRules);
-    set.prefixLengths = state.prefixLengths;
-    set.prefixRuleCount = state.prefixRuleCount;
-    for (const [k, v] of state.hostPrefixMasks) set.hostPrefixMasks.set(k, v);
-    set.hostRuleCount = state.hostRuleCount;
+    Object.assign(set, state);
+    // Structured clone does not keep freezing; hits hand these lists out.
+    for (const c of set.countrySets) if (c !== null) Object.freeze(c);
     return set;
   }
 

@@ -96,6 +96,35 @@ export async function startCli(
   };
 }
 
+/** The admin token the proxy-mode tests give their edges. */
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+/**
+ * `edgeward proxy` on free ports in front of `origin`, quiet (warn), with an admin port and TEST_ADMIN_TOKEN
+ * (unless `admin: false`); `flags` add to or come after these.
+ */
+export function startProxy(
+  origin: string,
+  flags: string[] = [],
+  o: { admin?: boolean } = {},
+): Promise<CliProcess> {
+  const admin = o.admin ?? true;
+  return startCli(
+    [
+      'proxy',
+      '--listen',
+      '127.0.0.1:0',
+      '--origin',
+      origin,
+      ...(admin ? ['--admin', '127.0.0.1:0'] : []),
+      '--log-level',
+      'warn',
+      ...flags,
+    ],
+    admin ? { EDGEWARD_ADMIN_TOKEN: TEST_ADMIN_TOKEN } : {},
+  );
+}
+
 export interface Reply {
   status: number;
   headers: Record<string, string | string[] | undefined>;

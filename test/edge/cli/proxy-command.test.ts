@@ -5,13 +5,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startOrigin, type TestOrigin } from '../../helpers/origin-server.js';
-import { request, runCli, startCli, type CliProcess } from './cli-process.js';
+import { request, runCli, startProxy, TEST_ADMIN_TOKEN as TOKEN, type CliProcess } from './cli-process.js';
 
 /**
  * `edgeward proxy` as a real process (one worker, in-process) in front of a real origin: caching, the admin API,
  * country-scoped blocking through a trusted proxy, rule reloads on a live keep-alive connection, graceful stop.
  */
-const TOKEN = 'test-admin-token-0123456789';
 const JP = '133.0.0.1'; // in the bundled GeoLite2 database: Japan
 const US = '8.8.8.8'; // United States
 
@@ -46,28 +45,16 @@ describe('edgeward proxy (single process)', () => {
       rulesPath,
       rule({ match: 'prefix', url: 'http://manga.example/raw/', countries: ['JP'] }) + '\n',
     );
-    edge = await startCli(
-      [
-        'proxy',
-        '--listen',
-        '127.0.0.1:0',
-        '--origin',
-        origin.url,
-        '--rules',
-        rulesPath,
-        '--trust-proxy',
-        '127.0.0.1',
-        '--admin',
-        '127.0.0.1:0',
-        '--cache-dir',
-        join(dir, 'cache'),
-        '--workers',
-        '1',
-        '--log-level',
-        'warn',
-      ],
-      { EDGEWARD_ADMIN_TOKEN: TOKEN },
-    );
+    edge = await startProxy(origin.url, [
+      '--rules',
+      rulesPath,
+      '--trust-proxy',
+      '127.0.0.1',
+      '--cache-dir',
+      join(dir, 'cache'),
+      '--workers',
+      '1',
+    ]);
     base = `http://127.0.0.1:${edge.port}`;
     admin = `http://127.0.0.1:${edge.adminPort}`;
   });
@@ -264,19 +251,9 @@ test(
       res.end(req.url === '/big' ? big : small);
     });
     // 64 KiB: below the store's 1 MiB default, so a 100 KiB body would be cached were the flag ignored.
-    const edge = await startCli([
-      'proxy',
-      '--listen',
-      '127.0.0.1:0',
-      '--origin',
-      origin.url,
-      '--memory-object-max',
-      '64KiB',
-      '--workers',
-      '1',
-      '--log-level',
-      'warn',
-    ]);
+    const edge = await startProxy(origin.url, ['--memory-object-max', '64KiB', '--workers', '1'], {
+      admin: false,
+    });
     try {
       const base = `http://127.0.0.1:${edge.port}`;
       for (let i = 1; i <= 2; i++) {

@@ -4,14 +4,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startOrigin, type TestOrigin } from '../../helpers/origin-server.js';
-import { request, startCli, type CliProcess } from './cli-process.js';
+import { request, startProxy, TEST_ADMIN_TOKEN as TOKEN, type CliProcess } from './cli-process.js';
 
 /**
  * `edgeward proxy` with a disk cache, stopped and started again on the same directory: what was cached is
  * served from disk without asking the origin, and what was purged stays purged. Every purge kind and soft purge
  * go through the admin API as an operator sends them.
  */
-const TOKEN = 'test-admin-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}` };
 // One Host for every request: the listen port changes with each start and would be part of the cache key.
 const SITE = 'site.example';
@@ -28,24 +27,7 @@ describe(
     let admin = '';
 
     const start = async () => {
-      edge = await startCli(
-        [
-          'proxy',
-          '--listen',
-          '127.0.0.1:0',
-          '--origin',
-          origin.url,
-          '--admin',
-          '127.0.0.1:0',
-          '--cache-dir',
-          join(dir, 'cache'),
-          '--workers',
-          '1',
-          '--log-level',
-          'warn',
-        ],
-        { EDGEWARD_ADMIN_TOKEN: TOKEN },
-      );
+      edge = await startProxy(origin.url, ['--cache-dir', join(dir, 'cache'), '--workers', '1']);
       base = `http://127.0.0.1:${edge.port}`;
       admin = `http://127.0.0.1:${edge.adminPort}`;
     };

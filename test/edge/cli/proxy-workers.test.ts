@@ -2,27 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { startOrigin } from '../../helpers/origin-server.js';
-import { request, startCli } from './cli-process.js';
+import { request, startProxy } from './cli-process.js';
 
 test(
   'edgeward proxy uses every core by default: one serving process per core, all up',
   { timeout: 60_000 },
   async () => {
     const origin = await startOrigin((_req, res) => res.end('ok'));
-    const edge = await startCli(
-      [
-        'proxy',
-        '--listen',
-        '127.0.0.1:0',
-        '--origin',
-        origin.url,
-        '--admin',
-        '127.0.0.1:0',
-        '--log-level',
-        'warn',
-      ],
-      { EDGEWARD_ADMIN_TOKEN: 'test-admin-token-0123456789' },
-    );
+    const edge = await startProxy(origin.url);
     try {
       const cores = availableParallelism();
       let health: { workers: { up: number; expected: number } } | null = null;

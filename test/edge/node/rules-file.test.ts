@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileRulesFile, loadRulesFile } from '../../../src/edge/node/rules-file.js';
+import { compileRulesFile, copyCheckedRulesFile, loadRulesFile } from '../../../src/edge/node/rules-file.js';
 import { RuleSet } from '../../../src/shared/rules/rule-set.js';
 import { isEdgewardError } from '../../../src/shared/errors.js';
 import { normalizeUrl } from '../../../src/shared/url/normalize-url.js';
@@ -70,4 +70,29 @@ test('a file with a bad line is refused whole, naming the line', async () => {
       return true;
     });
   });
+});
+
+test("a cluster's checked copy of a rules file: counted; a bad file is refused naming the operator's file, and no copy is left", async () => {
+  const good = line('exact', 'https://a.example/x', null, 'https://n.example/1');
+  const copies = await mkdtemp(join(tmpdir(), 'edgeward-copies-'));
+  try {
+    await withFile(`${good}\n${good.replace('/x', '/y')}\n`, async (path) => {
+      const { copy, count } = await copyCheckedRulesFile(path, copies);
+      assert.equal(count, 2);
+      assert.ok(copy.startsWith(copies));
+    });
+    await withFile(`${good}\n{"match":"exact"}\n`, async (path) => {
+      await assert.rejects(copyCheckedRulesFile(path, copies), (e: unknown) => {
+        assert.ok(isEdgewardError(e));
+        assert.equal(e.code, 'invalid_rules');
+        assert.ok(e.message.startsWith(`${path}: 2 invalid rule line(s)`), e.message);
+        assert.ok(!e.message.includes(copies), 'the private copy is not named');
+        assert.equal(e.details.path, path);
+        return true;
+      });
+    });
+    assert.equal((await readdir(copies)).length, 1, 'only the good copy remains');
+  } finally {
+    await rm(copies, { recursive: true, force: true });
+  }
 });
