@@ -207,6 +207,23 @@ describe('edgeward edge (cluster of 2 workers)', () => {
     }
   });
 
+  test('a bad rules file on reload is refused, naming the file and line, and every worker keeps the rules in force', async () => {
+    await writeFile(
+      rulesPath,
+      rule({ match: 'exact', url: 'https://b.example/takedown' }) + '\n{"match":"exact"}\n',
+    );
+    const r = await request(`${admin}/rules/reload`, { method: 'POST', headers: auth });
+    assert.equal(r.status, 422, r.body);
+    assert.match(
+      r.body,
+      new RegExp(`${rulesPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: 2 invalid rule line`),
+    );
+    assert.match(r.body, /line 2/);
+    assert.deepEqual((await health()).rules.perWorker, [2, 2]);
+    for (let i = 0; i < 4; i++)
+      assert.equal((await request(`${base}/takedown`, { headers: { host: 'b.example' } })).status, 451);
+  });
+
   test('a crashed worker is restarted with the rules in force (not the file as edited since) and the purges it missed', async () => {
     // Both workers cache /m: one fetches it from the origin, the other copies it from its sibling.
     for (let i = 0; i < 4; i++) await request(`${base}/m`, { headers: { host: 'a.example' } });

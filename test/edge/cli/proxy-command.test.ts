@@ -4,6 +4,7 @@ import http from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startOrigin, type TestOrigin } from '../../helpers/origin-server.js';
 import { request, runCli, startProxy, TEST_ADMIN_TOKEN as TOKEN, type CliProcess } from './cli-process.js';
 
@@ -277,4 +278,61 @@ test('a bad --memory-object-max names the flag and exits 2', { timeout: 30_000 }
   const r = await runCli(['proxy', '--origin', 'http://127.0.0.1:1', '--memory-object-max', 'huge']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /invalid_config \[--memory-object-max\]/);
+});
+
+test('--geoip names the country database: it decides the client country; a missing file refuses to start', async () => {
+  const origin = await startOrigin((_req, res) => res.end('ok'));
+  const dir = await mkdtemp(join(tmpdir(), 'edgeward-geoip-'));
+  try {
+    const rulesPath = join(dir, 'rules.jsonl');
+    await writeFile(
+      rulesPath,
+      JSON.stringify({
+        match: 'host',
+        url: 'http://site.example/',
+        countries: ['JP'],
+        notice: 'https://n.example/1',
+      }) + '\n',
+    );
+    const mmdb = fileURLToPath(
+      new URL(
+        '../../../../node_modules/@ip-location-db/geolite2-country-mmdb/geolite2-country-ipv4.mmdb',
+        import.meta.url,
+      ),
+    );
+    const edge = await startProxy(origin.url, [
+      '--geoip',
+      mmdb,
+      '--rules',
+      rulesPath,
+      '--trust-proxy',
+      '127.0.0.1',
+      '--workers',
+      '1',
+    ]);
+    try {
+      const base = `http://127.0.0.1:${edge.port}`;
+      const as = (ip: string) =>
+        request(`${base}/`, { headers: { host: 'site.example', 'x-forwarded-for': ip } });
+      assert.equal((await as(JP)).status, 451);
+      assert.equal((await as(US)).status, 200);
+    } finally {
+      await edge.stop('SIGKILL');
+    }
+    const missing = await runCli([
+      'proxy',
+      '--origin',
+      origin.url,
+      '--geoip',
+      join(dir, 'none.mmdb'),
+      '--workers',
+      '1',
+    ]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /geoip/);
+    assert.match(missing.stderr, /none\.mmdb/);
+  } finally {
+    await origin.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 });
